@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: MIT
+# toa: top-level build. `make` builds the module for the running kernel and the
+# userspace; `make check` runs every test; `make demo` shows the module at work.
+
+BUILD ?= build
+KDIR ?= /lib/modules/$(shell uname -r)/build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all kmod userspace deps check demo bench fuzz clean
+
+all: kmod userspace
+
+kmod:
+	@if [ -d "$(KDIR)" ]; then \
+		$(MAKE) -C "$(KDIR)" M="$(CURDIR)/kmod" modules; \
+	else \
+		echo "toa: no kernel build dir at $(KDIR) (install linux-headers-$$(uname -r) or set KDIR=); module not built"; \
+	fi
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+userspace: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+check: deps
+	$(MAKE) userspace
+	cd $(BUILD) && ctest --output-on-failure -j 1 $(CTEST_FLAGS)
+
+demo: deps
+	$(MAKE) userspace
+	tests/kernel/demo.sh --build $(BUILD)
+
+bench: deps
+	$(MAKE) userspace
+	tests/bench/bench.sh --build $(BUILD)
+
+fuzz: deps
+	$(MAKE) userspace
+	cmake --build $(BUILD) --target fuzz_parse
+	$(BUILD)/tests/fuzz/fuzz_parse -runs=10000000 tests/fuzz/corpus
+
+clean:
+	rm -rf $(BUILD)
+	@if [ -d "$(KDIR)" ]; then $(MAKE) -C "$(KDIR)" M="$(CURDIR)/kmod" clean; fi

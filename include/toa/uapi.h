@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * toa: the one interface shared by the kernel module (kmod/), libtoa and the tools.
+ *
+ * TCP option formats, the getsockopt ABIs and the generic netlink family are defined
+ * here and nowhere else.
+ */
+#ifndef TOA_UAPI_H
+#define TOA_UAPI_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/in6.h>
+#else
+#include <stdint.h>
+#include <netinet/in.h>
+#endif
+
+#define TOA_VERSION_STRING "0.1.0"
+
+/*
+ * TCP option formats (kind, length). Kind and length together identify a format;
+ * the data is network byte order, port first:
+ *
+ *   254/8   port(2) + IPv4(4)                    LVS, DPVS, Huawei ELB, Alibaba Anti-DDoS
+ *   254/20  port(2) + IPv6(16)                   DPVS IPv6 and NAT64
+ *   200/8   port(2) + IPv4(4)                    Tencent Cloud CLB
+ *   253/20  port(2) + IPv6(16)                   Tencent CLB NAT64, Alibaba LVS IPv6
+ *   253/8   port(2) + IPv4(4)                    UCloud variant
+ *   249/40  port(2) + IPv6(16) + 20 bytes info   Alibaba Anti-DDoS NAT64 (off by default)
+ *   28/7    version(1)=1 + IPv4(4), no port      Alibaba Cloud CDN (off by default;
+ *                                                28/4 is RFC 5482 User Timeout)
+ */
+enum toa_format {
+	TOA_FMT_254_8 = 0,
+	TOA_FMT_254_20,
+	TOA_FMT_200_8,
+	TOA_FMT_253_20,
+	TOA_FMT_253_8,
+	TOA_FMT_249_40,
+	TOA_FMT_28_7,
+	__TOA_FMT_MAX
+};
+#define TOA_FMT_BIT(f) (1u << (f))
+#define TOA_FMT_ALL ((1u << __TOA_FMT_MAX) - 1)
+#define TOA_FMT_DEFAULT                                                                \
+	(TOA_FMT_BIT(TOA_FMT_254_8) | TOA_FMT_BIT(TOA_FMT_254_20) |                    \
+	 TOA_FMT_BIT(TOA_FMT_200_8) | TOA_FMT_BIT(TOA_FMT_253_20) |                    \
+	 TOA_FMT_BIT(TOA_FMT_253_8))
+
+/* Which packet of the handshake carried the option. */
+enum toa_packet {
+	TOA_PKT_UNSPEC = 0,
+	TOA_PKT_SYN,  /* the SYN */
+	TOA_PKT_ACK,  /* the pure ACK that completed the handshake */
+	TOA_PKT_DATA, /* a data segment that completed the handshake (pure ACK lost) */
+	__TOA_PKT_MAX
+};
+
+/*
+ * getsockopt ABI, level IPPROTO_IP, on a connected TCP socket (IPv4 or IPv6).
+ *
+ * TOA_SO_GET_LOOKUP is the DPVS / Tencent CLB / Huawei ABI, byte for byte: it answers
+ * for connections whose client is IPv6 (NAT64: IPv6 client, IPv4 backend; also an IPv6
+ * client on an IPv6 socket). sport is network byte order.
+ *
+ * TOA_SO_GET_CLIENT is ours: the client of either family, the option that carried it
+ * and the load balancer (the socket's own peer).
+ *
+ * Errors (errno), the same for both:
+ *   ENOENT       the socket has no TOA (for TOA_SO_GET_LOOKUP: no IPv6 client)
+ *   EINVAL       *optlen is shorter than the structure
+ *   EOPNOTSUPP   not a TCP socket
+ *   ENOPROTOOPT  no toa module is loaded (the kernel does not know the option)
+ *   EFAULT       bad buffer
+ * On success *optlen is set to the size of the structure.
+ */
+#define TOA_BASE_CTL 4096
+#define TOA_SO_SET_MAX TOA_BASE_CTL
+#define TOA_SO_GET_LOOKUP TOA_BASE_CTL
+#define TOA_SO_GET_CLIENT (TOA_BASE_CTL + 1)
+#define TOA_SO_GET_MAX TOA_SO_GET_CLIENT
+
+struct toa_nat64_peer {
+	struct in6_addr saddr;
+#ifdef __KERNEL__
+	__u16 sport;
+#else
+	uint16_t sport;
+#endif
+};
+
+#ifdef __KERNEL__
+#define TOA_U8 __u8
+#define TOA_U16 __u16
+#define TOA_U32 __u32
+#else
+#define TOA_U8 uint8_t
+#define TOA_U16 uint16_t
+#define TOA_U32 uint32_t
+#endif
+
+struct toa_client_info {
+	TOA_U8 family;     /* AF_INET or AF_INET6: the client's address family */
+	TOA_U8 lb_family;  /* AF_INET or AF_INET6: the load balancer's */
+	TOA_U8 kind;       /* TCP option kind that carried the client */
+	TOA_U8 len;        /* its length */
+	TOA_U8 packet;     /* enum toa_packet */
+	TOA_U8 format;     /* enum toa_format */
+	TOA_U16 port;      /* client port, network byte order (0 for 28/7) */
+	TOA_U16 lb_port;   /* load balancer port, network byte order */
+	TOA_U16 reserved;  /* 0 */
+	TOA_U32 age_ms;    /* milliseconds since the connection was set up */
+	TOA_U8 addr[16];   /* client address; IPv4 in the first 4 bytes */
+	TOA_U8 lb_addr[16];/* load balancer address; IPv4 in the first 4 bytes */
+};
+
+/*
+ * Counters, in /proc/net/toa_stats (one row per name, a column per CPU and the total)
+ * and in TOA_A_STATS. The first eight keep the names monitoring already reads.
+ */
+#define TOA_STATS(X)                                                                   \
+	X(SYN_RECV_SOCK_TOA, syn_recv_sock_toa)       /* connections set up with TOA */  \
+	X(SYN_RECV_SOCK_NO_TOA, syn_recv_sock_no_toa) /* ... without */                   \
+	X(GETNAME_TOA_OK, getname_toa_ok)             /* getpeername gave the client */   \
+	X(GETNAME_TOA_MISMATCH, getname_toa_mismatch) /* client does not fit the family */\
+	X(GETNAME_TOA_BYPASS, getname_toa_bypass)     /* local name, or transparent off */\
+	X(GETNAME_TOA_EMPTY, getname_toa_empty)       /* never: no hook on other sockets */\
+	X(IP6_ADDRESS_ALLOC, ip6_address_alloc)       /* state with an IPv6 client */     \
+	X(IP6_ADDRESS_FREE, ip6_address_free)                                            \
+	X(CONN_ALLOC, conn_alloc)                     /* per-connection state allocated */\
+	X(CONN_FREE, conn_free)                       /* ... and freed */                 \
+	X(TOA_SYN, toa_syn)                           /* option taken from the SYN */     \
+	X(TOA_ACK, toa_ack)                           /* ... the handshake ACK */         \
+	X(TOA_DATA, toa_data)                         /* ... the first data segment */    \
+	X(UNTRUSTED, untrusted)                       /* option from an untrusted source */\
+	X(MALFORMED, malformed)                       /* malformed option list */         \
+	X(ALLOC_FAIL, alloc_fail)                     /* state could not be allocated */  \
+	X(PROBE_MISSED, probe_missed)                 /* kretprobe had no free instance */\
+	X(SYN_STASH_ADD, syn_stash_add)               /* SYN option kept for its ACK */   \
+	X(SYN_STASH_HIT, syn_stash_hit)                                                  \
+	X(SYN_STASH_EXPIRED, syn_stash_expired)       /* SYN never completed */           \
+	X(SYN_STASH_FULL, syn_stash_full)                                                \
+	X(SOCKOPT_OK, sockopt_ok)                     /* getsockopt answered */           \
+	X(SOCKOPT_NO_TOA, sockopt_no_toa)             /* getsockopt on a socket without */\
+	X(HOOK_SYN, hook_syn)                         /* SYN hook runs (one per SYN) */   \
+	X(HOOK_RELEASE_CB, hook_release_cb)           /* accept-time hook runs (TOA only) */
+
+#define TOA_STAT_ENUM_(id, name) TOA_STAT_##id,
+enum toa_stat { TOA_STATS(TOA_STAT_ENUM_) __TOA_STAT_MAX };
+#undef TOA_STAT_ENUM_
+
+/*
+ * Generic netlink family "toa", version 1.
+ *
+ * Commands:
+ *   TOA_CMD_GET_STATS    doit, no privilege      -> TOA_A_VERSION, TOA_A_STATS
+ *   TOA_CMD_GET_CONFIG   doit, no privilege      -> TOA_A_VERSION, TOA_A_CONFIG
+ *   TOA_CMD_SET_CONFIG   doit, CAP_NET_ADMIN     <- TOA_A_CONFIG (attributes present are
+ *                                                   replaced, atomically, for new
+ *                                                   connections) -> TOA_A_CONFIG
+ *   TOA_CMD_GET_CONN     dumpit, CAP_NET_ADMIN   -> one TOA_A_CONN per message
+ *                        doit,   CAP_NET_ADMIN   <- TOA_A_CONN { LOCAL, PEER } (the 4-tuple
+ *                                                   as the server sees it)
+ *                                                -> TOA_A_CONN, or ENOENT
+ *
+ * Attribute tree:
+ *   TOA_A_VERSION            string
+ *   TOA_A_STATS              nest
+ *     TOA_STAT_<name> + 1    u64, one per counter of TOA_STATS (attribute type = index + 1);
+ *                            attribute type 0 in this nest is padding, ignore it
+ *   TOA_A_CONFIG             nest
+ *     TOA_CFG_FORMATS        u32, bit mask of enum toa_format
+ *     TOA_CFG_TRANSPARENT    u8, 0 or 1
+ *     TOA_CFG_TRUSTED        nest (empty: every source is trusted)
+ *       TOA_CIDR             nest, repeated
+ *         TOA_CIDR_FAMILY    u8, AF_INET or AF_INET6
+ *         TOA_CIDR_ADDR      binary, 4 or 16 bytes
+ *         TOA_CIDR_PREFIX    u8, 0..32 or 0..128
+ *   TOA_A_CONN               nest
+ *     TOA_CONN_LOCAL         nest endpoint: the server's own address
+ *     TOA_CONN_PEER          nest endpoint: the socket's peer (the load balancer)
+ *     TOA_CONN_CLIENT        nest endpoint: the real client
+ *     TOA_CONN_KIND          u8
+ *     TOA_CONN_LEN           u8
+ *     TOA_CONN_PACKET        u8, enum toa_packet
+ *     TOA_CONN_AGE_MS        u64
+ *     TOA_CONN_NETNS         u32, inode number of the network namespace
+ *     TOA_CONN_PAD           padding for 64-bit alignment, ignore
+ *   endpoint:
+ *     TOA_EP_FAMILY          u8, AF_INET or AF_INET6
+ *     TOA_EP_ADDR            binary, 4 or 16 bytes
+ *     TOA_EP_PORT            u16, host byte order
+ */
+#define TOA_GENL_NAME "toa"
+#define TOA_GENL_VERSION 1
+
+enum toa_cmd {
+	TOA_CMD_UNSPEC,
+	TOA_CMD_GET_STATS,
+	TOA_CMD_GET_CONFIG,
+	TOA_CMD_SET_CONFIG,
+	TOA_CMD_GET_CONN,
+	__TOA_CMD_MAX
+};
+#define TOA_CMD_MAX (__TOA_CMD_MAX - 1)
+
+enum toa_attr {
+	TOA_A_UNSPEC,
+	TOA_A_VERSION,
+	TOA_A_STATS,
+	TOA_A_CONFIG,
+	TOA_A_CONN,
+	__TOA_A_MAX
+};
+#define TOA_A_MAX (__TOA_A_MAX - 1)
+
+#define TOA_STATS_A_MAX __TOA_STAT_MAX
+
+enum toa_cfg_attr {
+	TOA_CFG_UNSPEC,
+	TOA_CFG_FORMATS,
+	TOA_CFG_TRANSPARENT,
+	TOA_CFG_TRUSTED,
+	__TOA_CFG_MAX
+};
+#define TOA_CFG_MAX (__TOA_CFG_MAX - 1)
+
+enum toa_trusted_attr {
+	TOA_TRUSTED_UNSPEC,
+	TOA_CIDR,
+	__TOA_TRUSTED_MAX
+};
+#define TOA_TRUSTED_MAX (__TOA_TRUSTED_MAX - 1)
+
+enum toa_cidr_attr {
+	TOA_CIDR_UNSPEC,
+	TOA_CIDR_FAMILY,
+	TOA_CIDR_ADDR,
+	TOA_CIDR_PREFIX,
+	__TOA_CIDR_MAX
+};
+#define TOA_CIDR_MAX (__TOA_CIDR_MAX - 1)
+
+enum toa_conn_attr {
+	TOA_CONN_UNSPEC,
+	TOA_CONN_LOCAL,
+	TOA_CONN_PEER,
+	TOA_CONN_CLIENT,
+	TOA_CONN_KIND,
+	TOA_CONN_LEN,
+	TOA_CONN_PACKET,
+	TOA_CONN_AGE_MS,
+	TOA_CONN_NETNS,
+	TOA_CONN_PAD,
+	__TOA_CONN_MAX
+};
+#define TOA_CONN_MAX (__TOA_CONN_MAX - 1)
+
+enum toa_ep_attr {
+	TOA_EP_UNSPEC,
+	TOA_EP_FAMILY,
+	TOA_EP_ADDR,
+	TOA_EP_PORT,
+	__TOA_EP_MAX
+};
+#define TOA_EP_MAX (__TOA_EP_MAX - 1)
+
+/* At most this many trusted CIDRs. */
+#define TOA_TRUSTED_MAX_CIDRS 64
+
+#endif /* TOA_UAPI_H */

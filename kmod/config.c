@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The configuration: which formats are read, transparent mode, trusted sources.
+ * Module parameters and netlink both go through toa_config_update(), which publishes a
+ * new immutable struct toa_config with RCU: readers on the connection-setup path take
+ * no lock, and a change applies to connections set up after it.
+ */
+#include <linux/inet.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include "config.h"
+
+struct toa_config __rcu *toa_config;
+static DEFINE_MUTEX(toa_config_mutex);
+
+static const char *const toa_format_names[__TOA_FMT_MAX] = {
+	[TOA_FMT_254_8] = "254/8",   [TOA_FMT_254_20] = "254/20", [TOA_FMT_200_8] = "200/8",
+	[TOA_FMT_253_20] = "253/20", [TOA_FMT_253_8] = "253/8",   [TOA_FMT_249_40] = "249/40",
+	[TOA_FMT_28_7] = "28/7",
+};
+
+static struct toa_config *toa_config_alloc(unsigned int n_trusted)
+{
+	return kzalloc(struct_size((struct toa_config *)NULL, trusted, n_trusted), GFP_KERNEL);
+}
+
+static struct toa_config *toa_config_copy(const struct toa_config *old)
+{
+	struct toa_config *cfg;
+
+	if (!old) {
+		cfg = toa_config_alloc(0);
+		if (cfg) {
+			cfg->formats = TOA_FMT_DEFAULT;
+			cfg->transparent = true;
+		}
+		return cfg;
+	}
+	cfg = toa_config_alloc(old->n_trusted);
+	if (cfg)
+		memcpy(cfg, old, struct_size(old, trusted, old->n_trusted));
+	return cfg;
+}
+
+int toa_config_update(int (*edit)(struct toa_config **cfg, void *arg), void *arg)
+{
+	struct toa_config *old, *cfg;
+	int err;
+
+	mutex_lock(&toa_config_mutex);
+	old = rcu_dereference_protected(toa_config, lockdep_is_held(&toa_config_mutex));
+	cfg = toa_config_copy(old);
+	err = cfg ? edit(&cfg, arg) : -ENOMEM;
+	if (err) {
+		kfree(cfg);
+	} else {
+		rcu_assign_pointer(toa_config, cfg);
+		if (old)
+			kfree_rcu(old, rcu);
+	}
+	mutex_unlock(&toa_config_mutex);
+	return err;
+}
+
+static bool toa_prefix_match(const u8 *a, const u8 *net, unsigned int prefix)
+{
+	unsigned int bytes = prefix / 8, bits = prefix % 8;
+
+	if (memcmp(a, net, bytes))
+		return false;
+	return !bits || !((a[bytes] ^ net[bytes]) & (0xff00 >> bits));
+}
+
+bool toa_config_trusts(const struct toa_config *cfg, u8 family, const void *saddr)
+{
+	unsigned int i;
+
+	if (!cfg->n_trusted)
+		return true;
+	for (i = 0; i < cfg->n_trusted; i++)
+		if (cfg->trusted[i].family == family &&
+		    toa_prefix_match(saddr, cfg->trusted[i].addr, cfg->trusted[i].prefix))
+			return true;
+	return false;
+}
+
+/* "a.b.c.d/n" or "x:y::z/n" (no prefix: a host). Host bits must be zero. */
+int toa_cidr_parse(const char *s, size_t len, struct toa_cidr *out)
+{
+	char buf[INET6_ADDRSTRLEN + 5];
+	const char *slash, *end;
+	unsigned int prefix, max, i;
+
+	if (!len || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	memset(out, 0, sizeof(*out));
+	slash = strchr(buf, '/');
+	if (in4_pton(buf, -1, out->addr, '/', &end) && end == (slash ? slash : buf + len)) {
+		out->family = 4;
+		max = 32;
+	} else if (in6_pton(buf, -1, out->addr, '/', &end) && end == (slash ? slash : buf + len)) {
+		out->family = 6;
+		max = 128;
+	} else {
+		return -EINVAL;
+	}
+	prefix = max;
+	if (slash && (kstrtouint(slash + 1, 10, &prefix) || prefix > max))
+		return -EINVAL;
+	out->prefix = prefix;
+	for (i = 0; i < max / 8; i++) {
+		u8 keep = i < prefix / 8 ? 0xff : i == prefix / 8 ? (u8)(0xff00 >> (prefix % 8)) : 0;
+
+		if (out->addr[i] & ~keep)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Module parameters: each setter edits the published config. */
+
+static int toa_edit_formats(struct toa_config **cfg, void *arg)
+{
+	const char *s = arg;
+	u32 mask = 0;
+
+	s = skip_spaces(s);
+	if (sysfs_streq(s, "default")) {
+		mask = TOA_FMT_DEFAULT;
+	} else if (sysfs_streq(s, "all")) {
+		mask = TOA_FMT_ALL;
+	} else if (!sysfs_streq(s, "none") && *s) {
+		while (*s && *s != '\n') {
+			size_t n = strcspn(s, ",\n");
+			int f;
+
+			for (f = 0; f < __TOA_FMT_MAX; f++)
+				if (strlen(toa_format_names[f]) == n &&
+				    !strncmp(s, toa_format_names[f], n))
+					break;
+			if (f == __TOA_FMT_MAX) {
+				pr_err("toa: unknown format \"%.*s\" (known: 254/8 254/20 200/8 253/20 253/8 249/40 28/7)\n",
+				       (int)n, s);
+				return -EINVAL;
+			}
+			mask |= TOA_FMT_BIT(f);
+			s += n;
+			if (*s == ',')
+				s++;
+		}
+	}
+	(*cfg)->formats = mask;
+	return 0;
+}
+
+static int toa_edit_trusted(struct toa_config **cfg, void *arg)
+{
+	const char *s = skip_spaces(arg);
+	struct toa_config *c = *cfg;
+	struct toa_cidr cidrs[TOA_TRUSTED_MAX_CIDRS];
+	unsigned int n = 0;
+
+	if (sysfs_streq(s, "none") || sysfs_streq(s, "any"))
+		s = "";
+	while (*s && *s != '\n') {
+		size_t len = strcspn(s, ", \n");
+
+		if (len) {
+			if (n == TOA_TRUSTED_MAX_CIDRS) {
+				pr_err("toa: more than %d trusted CIDRs\n", TOA_TRUSTED_MAX_CIDRS);
+				return -E2BIG;
+			}
+			if (toa_cidr_parse(s, len, &cidrs[n])) {
+				pr_err("toa: bad trusted CIDR \"%.*s\"\n", (int)len, s);
+				return -EINVAL;
+			}
+			n++;
+		}
+		s += len;
+		while (*s == ',' || *s == ' ')
+			s++;
+	}
+	if (n > c->n_trusted) {
+		struct toa_config *bigger = toa_config_alloc(n);
+
+		if (!bigger)
+			return -ENOMEM;
+		bigger->formats = c->formats;
+		bigger->transparent = c->transparent;
+		kfree(c);
+		*cfg = c = bigger;
+	}
+	memcpy(c->trusted, cidrs, n * sizeof(cidrs[0]));
+	c->n_trusted = n;
+	return 0;
+}
+
+static int toa_edit_transparent(struct toa_config **cfg, void *arg)
+{
+	bool on;
+	int err = kstrtobool(arg, &on);
+
+	if (!err)
+		(*cfg)->transparent = on;
+	return err;
+}
+
+static int toa_param_set_formats(const char *val, const struct kernel_param *kp)
+{
+	return toa_config_update(toa_edit_formats, (void *)val);
+}
+
+static int toa_param_set_trusted(const char *val, const struct kernel_param *kp)
+{
+	return toa_config_update(toa_edit_trusted, (void *)val);
+}
+
+static int toa_param_set_transparent(const char *val, const struct kernel_param *kp)
+{
+	return toa_config_update(toa_edit_transparent, (void *)val);
+}
+
+static int toa_formats_print(char *buf, size_t size, u32 mask)
+{
+	int f, n = 0;
+
+	for (f = 0; f < __TOA_FMT_MAX; f++)
+		if (mask & TOA_FMT_BIT(f))
+			n += scnprintf(buf + n, size - n, "%s%s", n ? "," : "", toa_format_names[f]);
+	if (!n)
+		n = scnprintf(buf, size, "none");
+	return n;
+}
+
+static int toa_trusted_print(char *buf, size_t size, const struct toa_config *cfg)
+{
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < cfg->n_trusted; i++) {
+		const struct toa_cidr *c = &cfg->trusted[i];
+
+		n += scnprintf(buf + n, size - n, c->family == 4 ? "%s%pI4/%u" : "%s%pI6c/%u",
+			       i ? "," : "", c->addr, c->prefix);
+	}
+	if (!n)
+		n = scnprintf(buf, size, "any");
+	return n;
+}
+
+static int toa_param_get(char *buf, const struct kernel_param *kp)
+{
+	const struct toa_config *cfg;
+	int which = *(const int *)kp->arg;
+	int n;
+
+	rcu_read_lock();
+	cfg = toa_config_get();
+	if (!cfg)
+		n = 0;
+	else if (which == 0)
+		n = toa_formats_print(buf, PAGE_SIZE, cfg->formats);
+	else if (which == 1)
+		n = toa_trusted_print(buf, PAGE_SIZE, cfg);
+	else
+		n = scnprintf(buf, PAGE_SIZE, "%c", cfg->transparent ? 'Y' : 'N');
+	rcu_read_unlock();
+	return n + scnprintf(buf + n, PAGE_SIZE - n, "\n");
+}
+
+static const struct kernel_param_ops toa_formats_ops = {
+	.set = toa_param_set_formats, .get = toa_param_get,
+};
+static const struct kernel_param_ops toa_trusted_ops = {
+	.set = toa_param_set_trusted, .get = toa_param_get,
+};
+static const struct kernel_param_ops toa_transparent_ops = {
+	.set = toa_param_set_transparent, .get = toa_param_get,
+};
+
+static const int toa_param_which[3] = { 0, 1, 2 };
+module_param_cb(formats, &toa_formats_ops, (void *)&toa_param_which[0], 0644);
+MODULE_PARM_DESC(formats, "TOA formats read, kind/len list or default|all|none (default: 254/8,254/20,200/8,253/20,253/8)");
+module_param_cb(trusted, &toa_trusted_ops, (void *)&toa_param_which[1], 0644);
+MODULE_PARM_DESC(trusted, "Trusted load-balancer source CIDRs, comma separated (default: any)");
+module_param_cb(transparent, &toa_transparent_ops, (void *)&toa_param_which[2], 0644);
+MODULE_PARM_DESC(transparent, "getpeername()/accept() return the client (default: Y)");
+
+static int toa_edit_nothing(struct toa_config **cfg, void *arg)
+{
+	return 0;
+}
+
+int toa_config_init(void)
+{
+	/* Parameters given at load were applied before init; make sure a config exists. */
+	if (rcu_access_pointer(toa_config))
+		return 0;
+	return toa_config_update(toa_edit_nothing, NULL);
+}
+
+void toa_config_exit(void)
+{
+	kfree(rcu_dereference_protected(toa_config, 1));
+	RCU_INIT_POINTER(toa_config, NULL);
+}
+
+void toa_config_log(const char *what)
+{
+	char formats[96], trusted[256];
+	const struct toa_config *cfg;
+
+	rcu_read_lock();
+	cfg = toa_config_get();
+	toa_formats_print(formats, sizeof(formats), cfg->formats);
+	toa_trusted_print(trusted, sizeof(trusted), cfg);
+	pr_info("toa: %s: formats=%s transparent=%s trusted=%s\n", what, formats,
+		cfg->transparent ? "on" : "off", trusted);
+	if (!cfg->n_trusted)
+		pr_notice("toa: no trusted sources set: TOA options are accepted from any source\n");
+	rcu_read_unlock();
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TOA_CONFIG_H
+#define TOA_CONFIG_H
+
+#include <linux/rcupdate.h>
+#include <linux/types.h>
+#include "toa/uapi.h"
+
+struct toa_cidr {
+	u8 family; /* 4 or 6 */
+	u8 prefix;
+	u8 addr[16]; /* masked to prefix */
+};
+
+/* Immutable once published; replaced whole under RCU, so a change is atomic. */
+struct toa_config {
+	struct rcu_head rcu;
+	u32 formats; /* TOA_FMT_BIT() mask */
+	bool transparent;
+	unsigned int n_trusted;
+	struct toa_cidr trusted[];
+};
+
+extern struct toa_config __rcu *toa_config;
+
+/* Caller holds rcu_read_lock(). An empty list trusts every source. */
+static inline const struct toa_config *toa_config_get(void)
+{
+	return rcu_dereference(toa_config);
+}
+
+bool toa_config_trusts(const struct toa_config *cfg, u8 family, const void *saddr);
+
+/* Builds a copy of the current config, lets @edit change it, publishes it. */
+int toa_config_update(int (*edit)(struct toa_config **cfg, void *arg), void *arg);
+
+int toa_cidr_parse(const char *s, size_t len, struct toa_cidr *out);
+int toa_config_init(void);
+void toa_config_exit(void);
+void toa_config_log(const char *what);
+
+#endif

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TOA_HOOK_H
+#define TOA_HOOK_H
+
+int toa_hook_init(void);
+void toa_hook_exit(void);
+unsigned long toa_hook_missed(void);
+
+#endif

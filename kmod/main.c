@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * toa: the real client address from the TCP option full-NAT load balancers add.
+ * This file only orders init and exit.
+ */
+#include <linux/module.h>
+#include "config.h"
+#include "hook.h"
+#include "netlink.h"
+#include "override.h"
+#include "sockopt.h"
+#include "stash.h"
+#include "stats.h"
+#include "table.h"
+#include "toa/uapi.h"
+
+static int __init toa_init(void)
+{
+	int err;
+
+	err = toa_stats_init();
+	if (err)
+		goto err_stats;
+	err = toa_config_init();
+	if (err)
+		goto err_config;
+	err = toa_table_init();
+	if (err)
+		goto err_table;
+	err = toa_stash_init();
+	if (err)
+		goto err_stash;
+	err = toa_override_init();
+	if (err)
+		goto err_override;
+	err = toa_sockopt_init();
+	if (err)
+		goto err_sockopt;
+	err = toa_netlink_init();
+	if (err)
+		goto err_netlink;
+	err = toa_hook_init(); /* last: from here on connections get their state */
+	if (err)
+		goto err_hook;
+	toa_config_log("toa load success");
+	return 0;
+
+err_hook:
+	toa_netlink_exit();
+err_netlink:
+	toa_sockopt_exit();
+err_sockopt:
+	toa_override_exit();
+err_override:
+	toa_stash_exit();
+err_stash:
+	toa_table_exit();
+err_table:
+	toa_config_exit();
+err_config:
+	toa_stats_exit();
+err_stats:
+	pr_err("toa: load failed: %d\n", err);
+	return err;
+}
+
+static void __exit toa_exit(void)
+{
+	toa_hook_exit(); /* first: nothing new gets attached */
+	toa_netlink_exit();
+	toa_sockopt_exit();
+	toa_override_exit(); /* TOA sockets get their own pointers back */
+	toa_stash_exit();
+	toa_table_exit();
+	toa_config_exit();
+	toa_stats_exit();
+	pr_info("toa: toa unload success\n");
+}
+
+module_init(toa_init);
+module_exit(toa_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("TCP Option Address (TOA): the real client address behind full-NAT load balancers");
+MODULE_VERSION(TOA_VERSION_STRING);

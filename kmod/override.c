@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-socket overrides, for TOA sockets only, the way kTLS and sockmap point the sockets
+ * they own at their own tables. No table shared by other sockets is ever written.
+ *
+ *   sk->sk_destruct  -> toa_sk_destruct: drops the state, then calls the original. Set
+ *                       when the child is created; the state dies with the socket.
+ *   sk->sk_prot      -> a copy of the socket's proto whose release_cb notices accept()
+ *                       (inet_accept grafts the socket, then release_sock() calls
+ *                       release_cb); from then on the socket has its own proto back.
+ *   sock->ops        -> a copy of the socket's proto_ops with getname (transparent mode)
+ *                       and getsockopt (our options, without a netfilter round trip)
+ *                       wrapped. Installed at accept, before the accepting task sees it.
+ *
+ * Sockets without TOA are never touched and pay nothing.
+ *
+ * Unload (toa_override_exit): with the hooks gone, stop installing, give every TOA
+ * socket its own pointers back (cmpxchg: only where ours are still there), then wait
+ * until no CPU can still be in a wrapper: RCU Tasks for tasks that loaded a pointer and
+ * were preempted, SRCU for wrappers that sleep (getsockopt), RCU for softirq.
+ */
+#include <linux/in6.h>
+#include <linux/rcupdate.h>
+#include <linux/rcupdate_wait.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
+#include "override.h"
+#include "sockopt.h"
+#include "stats.h"
+#include "toa/uapi.h"
+
+#define TOA_SLOTS 4
+
+struct toa_proto_slot {
+	struct proto *orig;
+	struct proto copy;
+};
+
+struct toa_ops_slot {
+	const struct proto_ops *orig;
+	struct proto_ops copy;
+};
+
+static struct toa_proto_slot toa_protos[TOA_SLOTS];
+static struct toa_ops_slot toa_ops[TOA_SLOTS];
+static void (*toa_destructs[TOA_SLOTS])(struct sock *sk);
+static bool toa_destruct_used[TOA_SLOTS];
+static DEFINE_SPINLOCK(toa_slot_lock);
+static bool toa_unloading;
+DEFINE_SRCU(toa_srcu);
+
+static void toa_sk_destruct(struct sock *sk);
+static void toa_release_cb(struct sock *sk);
+static int toa_getname(struct socket *sock, struct sockaddr *uaddr, int peer);
+static int toa_getsockopt(struct socket *sock, int level, int optname, char __user *optval,
+			  int __user *optlen);
+
+/* Slot of @p, given either the original or our copy; NULL if none. */
+static struct toa_proto_slot *toa_proto_slot_find(const struct proto *p)
+{
+	int i;
+
+	for (i = 0; i < TOA_SLOTS; i++) {
+		const struct proto *orig = smp_load_acquire(&toa_protos[i].orig);
+
+		if (!orig)
+			break;
+		if (p == orig || p == &toa_protos[i].copy)
+			return &toa_protos[i];
+	}
+	return NULL;
+}
+
+static struct toa_ops_slot *toa_ops_slot_find(const struct proto_ops *ops)
+{
+	int i;
+
+	for (i = 0; i < TOA_SLOTS; i++) {
+		const struct proto_ops *orig = smp_load_acquire(&toa_ops[i].orig);
+
+		if (!orig)
+			break;
+		if (ops == orig || ops == &toa_ops[i].copy)
+			return &toa_ops[i];
+	}
+	return NULL;
+}
+
+/* Slots are filled once, under the lock, and published with a release store. */
+static struct toa_proto_slot *toa_proto_slot_get(struct proto *orig)
+{
+	struct toa_proto_slot *s = toa_proto_slot_find(orig);
+	unsigned long flags;
+	int i;
+
+	if (s)
+		return s;
+	spin_lock_irqsave(&toa_slot_lock, flags);
+	s = toa_proto_slot_find(orig);
+	for (i = 0; !s && i < TOA_SLOTS; i++) {
+		if (toa_protos[i].orig)
+			continue;
+		s = &toa_protos[i];
+		s->copy = *orig;
+		s->copy.release_cb = toa_release_cb;
+		smp_store_release(&s->orig, orig);
+	}
+	spin_unlock_irqrestore(&toa_slot_lock, flags);
+	return s;
+}
+
+static struct toa_ops_slot *toa_ops_slot_get(const struct proto_ops *orig)
+{
+	struct toa_ops_slot *s = toa_ops_slot_find(orig);
+	unsigned long flags;
+	int i;
+
+	if (s)
+		return s;
+	spin_lock_irqsave(&toa_slot_lock, flags);
+	s = toa_ops_slot_find(orig);
+	for (i = 0; !s && i < TOA_SLOTS; i++) {
+		if (toa_ops[i].orig)
+			continue;
+		s = &toa_ops[i];
+		s->copy = *orig;
+		s->copy.getname = toa_getname;
+		s->copy.getsockopt = toa_getsockopt;
+		smp_store_release(&s->orig, orig);
+	}
+	spin_unlock_irqrestore(&toa_slot_lock, flags);
+	return s;
+}
+
+static int toa_destruct_slot_get(void (*orig)(struct sock *sk))
+{
+	unsigned long flags;
+	int i, slot = -1;
+
+	for (i = 0; i < TOA_SLOTS; i++)
+		if (smp_load_acquire(&toa_destruct_used[i]) && toa_destructs[i] == orig)
+			return i;
+	spin_lock_irqsave(&toa_slot_lock, flags);
+	for (i = 0; i < TOA_SLOTS && slot < 0; i++) {
+		if (!toa_destruct_used[i]) {
+			toa_destructs[i] = orig;
+			smp_store_release(&toa_destruct_used[i], true);
+			slot = i;
+		} else if (toa_destructs[i] == orig) {
+			slot = i;
+		}
+	}
+	spin_unlock_irqrestore(&toa_slot_lock, flags);
+	return slot;
+}
+
+int toa_attach(struct sock *sk, struct toa_sock *ts)
+{
+	struct toa_proto_slot *ps = toa_proto_slot_get(sk->sk_prot);
+	int d = toa_destruct_slot_get(sk->sk_destruct);
+	int err = -ENOSPC;
+
+	if (ps && d >= 0) {
+		ts->flags |= d << TOA_SOCK_DESTRUCT_SHIFT;
+		err = toa_table_insert(ts);
+	}
+	if (err) {
+		toa_sock_discard(ts);
+		toa_stat_inc(ALLOC_FAIL);
+		return err;
+	}
+	WRITE_ONCE(sk->sk_destruct, toa_sk_destruct);
+	WRITE_ONCE(sk->sk_prot, &ps->copy);
+	return 0;
+}
+
+static void toa_sk_destruct(struct sock *sk)
+{
+	struct toa_sock *ts = toa_table_remove(sk);
+	void (*orig)(struct sock *sk);
+
+	/* Entries leave the table only here, or at unload after this pointer is gone. */
+	if (WARN_ON_ONCE(!ts))
+		return;
+	orig = toa_destructs[ts->flags >> TOA_SOCK_DESTRUCT_SHIFT];
+	toa_sock_free(ts);
+	if (orig)
+		orig(sk);
+}
+
+/* Runs under the socket lock; the first time with a struct socket is accept(). */
+static void toa_release_cb(struct sock *sk)
+{
+	struct proto *prot = READ_ONCE(sk->sk_prot);
+	struct toa_proto_slot *ps = toa_proto_slot_find(prot);
+	struct socket *sock = sk->sk_socket;
+
+	toa_stat_inc(HOOK_RELEASE_CB);
+	if (!ps) /* our table was copied by someone else: any slot has the same release_cb */
+		ps = &toa_protos[0];
+	if (sock && prot == &ps->copy) {
+		rcu_read_lock();
+		if (!READ_ONCE(toa_unloading)) {
+			struct toa_ops_slot *os = toa_ops_slot_get(sock->ops);
+
+			if (os)
+				cmpxchg(&sock->ops, os->orig, &os->copy);
+			cmpxchg(&sk->sk_prot, prot, ps->orig);
+		}
+		rcu_read_unlock();
+	}
+	if (ps->orig->release_cb)
+		ps->orig->release_cb(sk);
+}
+
+static void toa_fill_peer(struct sockaddr *uaddr, const struct toa_sock *ts)
+{
+	if (uaddr->sa_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
+
+		if (ts->family != 4) {
+			toa_stat_inc(GETNAME_TOA_MISMATCH);
+			return;
+		}
+		sin->sin_port = ts->port;
+		memcpy(&sin->sin_addr, ts->addr, 4);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)uaddr;
+
+		if (ts->family == 4)
+			ipv6_addr_set_v4mapped(*(const __be32 *)ts->addr, &sin6->sin6_addr);
+		else
+			memcpy(&sin6->sin6_addr, ts->addr, 16);
+		sin6->sin6_port = ts->port;
+		sin6->sin6_flowinfo = 0;
+		sin6->sin6_scope_id = 0;
+	}
+	toa_stat_inc(GETNAME_TOA_OK);
+}
+
+static int toa_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	const struct toa_ops_slot *os = toa_ops_slot_find(READ_ONCE(sock->ops));
+	const struct toa_sock *ts;
+	int len = os->orig->getname(sock, uaddr, peer);
+
+	if (len < 0 || !peer) {
+		toa_stat_inc(GETNAME_TOA_BYPASS);
+		return len;
+	}
+	rcu_read_lock();
+	ts = toa_table_lookup(sock->sk);
+	if (ts && (ts->flags & TOA_SOCK_F_TRANSPARENT))
+		toa_fill_peer(uaddr, ts);
+	else
+		toa_stat_inc(GETNAME_TOA_BYPASS);
+	rcu_read_unlock();
+	return len;
+}
+
+static int toa_getsockopt(struct socket *sock, int level, int optname, char __user *optval,
+			  int __user *optlen)
+{
+	const struct toa_ops_slot *os = toa_ops_slot_find(READ_ONCE(sock->ops));
+	int idx, len, ret;
+
+	idx = srcu_read_lock(&toa_srcu);
+	if (level == SOL_IP && (optname == TOA_SO_GET_LOOKUP || optname == TOA_SO_GET_CLIENT)) {
+		ret = get_user(len, optlen);
+		if (!ret)
+			ret = toa_sockopt_get(sock->sk, optname, optval, &len);
+		if (!ret)
+			ret = put_user(len, optlen);
+	} else {
+		ret = os->orig->getsockopt(sock, level, optname, optval, optlen);
+	}
+	srcu_read_unlock(&toa_srcu, idx);
+	return ret;
+}
+
+/* Gives @sk its own pointers back where ours are still set. */
+static void toa_restore(struct sock *sk, const struct toa_sock *ts)
+{
+	struct toa_proto_slot *ps = toa_proto_slot_find(READ_ONCE(sk->sk_prot));
+	struct socket *sock = READ_ONCE(sk->sk_socket);
+
+	if (ps)
+		cmpxchg(&sk->sk_prot, &ps->copy, ps->orig);
+	if (sock) {
+		struct toa_ops_slot *os = toa_ops_slot_find(READ_ONCE(sock->ops));
+
+		if (os)
+			cmpxchg(&sock->ops, &os->copy, os->orig);
+	}
+	cmpxchg(&sk->sk_destruct, toa_sk_destruct,
+		toa_destructs[ts->flags >> TOA_SOCK_DESTRUCT_SHIFT]);
+}
+
+int toa_override_init(void)
+{
+	WRITE_ONCE(toa_unloading, false);
+	return 0;
+}
+
+void toa_override_exit(void)
+{
+	struct rhashtable_iter iter;
+	struct toa_sock *ts;
+
+	WRITE_ONCE(toa_unloading, true);
+	synchronize_rcu(); /* release_cb wrappers that saw !toa_unloading are done */
+
+	rhashtable_walk_enter(&toa_table, &iter);
+	rhashtable_walk_start(&iter);
+	while ((ts = rhashtable_walk_next(&iter))) {
+		struct sock *sk;
+
+		if (IS_ERR(ts))
+			continue;
+		/* A socket whose last reference is gone is in toa_sk_destruct already. */
+		sk = toa_sock_pin(ts);
+		if (!sk)
+			continue;
+		toa_restore(sk, ts);
+		sock_gen_put(sk);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+
+	rcu_barrier();		/* sockets freed from RCU callbacks */
+	synchronize_rcu_tasks(); /* tasks between loading our pointer and entering */
+	synchronize_srcu(&toa_srcu);
+	synchronize_rcu_tasks(); /* and between leaving SRCU and returning */
+	synchronize_rcu();
+}

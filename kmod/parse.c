@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Walks a TCP option list the way the kernel's tcp_parse_options() does: EOL ends the
+ * list, NOP is one byte, every other option needs a length of at least 2 that fits in
+ * what is left. Where the kernel gives up, so do we, with no address.
+ */
+#include "parse.h"
+#include "toa/uapi.h"
+
+#ifdef __KERNEL__
+#include <linux/string.h>
+#else
+#include <string.h>
+#endif
+
+#define TCPOPT_EOL_ 0
+#define TCPOPT_NOP_ 1
+#define TCPOPT_USER_TIMEOUT_ 28
+#define TCPOLEN_USER_TIMEOUT_ 4
+
+struct toa_format_desc {
+	uint8_t kind;
+	uint8_t len;
+	uint8_t family;
+};
+
+static const struct toa_format_desc toa_formats[__TOA_FMT_MAX] = {
+	[TOA_FMT_254_8] = { 254, 8, 4 },   [TOA_FMT_254_20] = { 254, 20, 6 },
+	[TOA_FMT_200_8] = { 200, 8, 4 },   [TOA_FMT_253_20] = { 253, 20, 6 },
+	[TOA_FMT_253_8] = { 253, 8, 4 },   [TOA_FMT_249_40] = { 249, 40, 6 },
+	[TOA_FMT_28_7] = { 28, 7, 4 },
+};
+
+/* The format of (kind, len), or -1; *kind_mask gets the formats that use this kind. */
+static int toa_format_of(uint8_t kind, uint8_t len, uint32_t *kind_mask)
+{
+	int f, found = -1;
+
+	*kind_mask = 0;
+	for (f = 0; f < __TOA_FMT_MAX; f++) {
+		if (toa_formats[f].kind != kind)
+			continue;
+		*kind_mask |= TOA_FMT_BIT(f);
+		if (toa_formats[f].len == len)
+			found = f;
+	}
+	return found;
+}
+
+static int toa_decode(const uint8_t *opt, int f, struct toa_parsed *out)
+{
+	const struct toa_format_desc *d = &toa_formats[f];
+
+	memset(out, 0, sizeof(*out));
+	out->family = d->family;
+	out->kind = d->kind;
+	out->len = d->len;
+	out->format = (uint8_t)f;
+	if (f == TOA_FMT_28_7) {
+		if (opt[2] != 1) /* version */
+			return TOA_PARSE_MALFORMED;
+		memcpy(out->addr, opt + 3, 4);
+		return TOA_PARSE_FOUND;
+	}
+	memcpy(out->port, opt + 2, 2);
+	memcpy(out->addr, opt + 4, d->family == 4 ? 4 : 16);
+	return TOA_PARSE_FOUND;
+}
+
+int toa_parse_options(const uint8_t *opts, size_t optlen, uint32_t enabled,
+		      struct toa_parsed *out)
+{
+	size_t left = optlen;
+	const uint8_t *p = opts;
+
+	while (left > 0) {
+		uint8_t kind = p[0], len;
+		uint32_t kind_mask;
+		int f;
+
+		if (kind == TCPOPT_EOL_)
+			return TOA_PARSE_NONE;
+		if (kind == TCPOPT_NOP_) {
+			p++;
+			left--;
+			continue;
+		}
+		if (left < 2)
+			return TOA_PARSE_MALFORMED;
+		len = p[1];
+		if (len < 2 || len > left)
+			return TOA_PARSE_MALFORMED;
+		f = toa_format_of(kind, len, &kind_mask);
+		if (f >= 0) {
+			if (enabled & TOA_FMT_BIT(f))
+				return toa_decode(p, f, out);
+		} else if ((enabled & kind_mask) &&
+			   !(kind == TCPOPT_USER_TIMEOUT_ && len == TCPOLEN_USER_TIMEOUT_)) {
+			/* an enabled TOA kind with a length none of its formats has */
+			return TOA_PARSE_MALFORMED;
+		}
+		p += len;
+		left -= len;
+	}
+	return TOA_PARSE_NONE;
+}

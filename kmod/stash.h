@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TOA_STASH_H
+#define TOA_STASH_H
+
+#include <net/request_sock.h>
+#include "parse.h"
+
+/*
+ * An option seen on a SYN, kept until the handshake completes (syn_recv_sock) for the
+ * request sock it created. Validated by the SYN's sequence number and the peer port,
+ * since request socks are reused; expired after the longest SYN-RECV life.
+ */
+extern atomic_t toa_stash_count;
+
+void toa_stash_add(const struct request_sock *req, const struct toa_parsed *p);
+bool toa_stash_take(const struct request_sock *req, struct toa_parsed *p);
+
+int toa_stash_init(void);
+void toa_stash_exit(void);
+
+#endif

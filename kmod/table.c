@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The table of TOA sockets: an rhashtable keyed by the socket pointer. */
+#include <linux/slab.h>
+#include "stats.h"
+#include "table.h"
+
+static struct kmem_cache *toa_sock_cache;
+struct rhashtable toa_table;
+
+static u32 toa_hash_ptr(const void *data, u32 len, u32 seed)
+{
+	return hash_64((u64)(unsigned long)*(const struct sock *const *)data ^ seed, 32);
+}
+
+const struct rhashtable_params toa_table_params = {
+	.head_offset = offsetof(struct toa_sock, node),
+	.key_offset = offsetof(struct toa_sock, sk),
+	.key_len = sizeof(struct sock *),
+	.hashfn = toa_hash_ptr,
+	.automatic_shrinking = true,
+};
+
+/* A constructor keeps the cache from being merged, so it shows in /proc/slabinfo. */
+static void toa_sock_ctor(void *p)
+{
+	memset(p, 0, sizeof(struct toa_sock));
+}
+
+struct toa_sock *toa_sock_alloc(gfp_t gfp)
+{
+	return kmem_cache_alloc(toa_sock_cache, gfp);
+}
+
+/* For an entry that was never published. */
+void toa_sock_discard(struct toa_sock *ts)
+{
+	kmem_cache_free(toa_sock_cache, ts);
+}
+
+static void toa_sock_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(toa_sock_cache, container_of(head, struct toa_sock, rcu));
+}
+
+void toa_sock_free(struct toa_sock *ts)
+{
+	toa_stat_inc(CONN_FREE);
+	if (ts->family == 6)
+		toa_stat_inc(IP6_ADDRESS_FREE);
+	call_rcu(&ts->rcu, toa_sock_free_rcu);
+}
+
+int toa_table_insert(struct toa_sock *ts)
+{
+	return rhashtable_lookup_insert_fast(&toa_table, &ts->node, toa_table_params);
+}
+
+struct toa_sock *toa_table_lookup(const struct sock *sk)
+{
+	return rhashtable_lookup(&toa_table, &sk, toa_table_params);
+}
+
+struct toa_sock *toa_table_remove(const struct sock *sk)
+{
+	struct toa_sock *ts;
+
+	rcu_read_lock();
+	ts = rhashtable_lookup(&toa_table, &sk, toa_table_params);
+	if (ts && rhashtable_remove_fast(&toa_table, &ts->node, toa_table_params))
+		ts = NULL;
+	rcu_read_unlock();
+	return ts;
+}
+
+struct sock *toa_sock_pin(struct toa_sock *ts)
+{
+	struct sock *sk = READ_ONCE(ts->sk);
+
+	/* TCP sockets are SLAB_TYPESAFE_BY_RCU: the memory is a socket, maybe a new one. */
+	if (!refcount_inc_not_zero(&sk->sk_refcnt))
+		return NULL;
+	if (toa_table_lookup(sk) != ts) {
+		sock_gen_put(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+int toa_table_init(void)
+{
+	int err;
+
+	toa_sock_cache = kmem_cache_create("toa_sock", sizeof(struct toa_sock), 0, 0,
+					   toa_sock_ctor);
+	if (!toa_sock_cache)
+		return -ENOMEM;
+	err = rhashtable_init(&toa_table, &toa_table_params);
+	if (err)
+		kmem_cache_destroy(toa_sock_cache);
+	return err;
+}
+
+static void toa_table_free_entry(void *ptr, void *arg)
+{
+	toa_sock_free(ptr);
+}
+
+/* Only after the sockets were given back their own destructors (override.c). */
+void toa_table_exit(void)
+{
+	rhashtable_free_and_destroy(&toa_table, toa_table_free_entry, NULL);
+	rcu_barrier();
+	kmem_cache_destroy(toa_sock_cache);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TOA_TABLE_H
+#define TOA_TABLE_H
+
+#include <linux/rhashtable.h>
+#include <net/sock.h>
+
+/*
+ * Per-connection state, one per TOA socket, in the "toa_sock" slab cache (64 bytes).
+ *
+ * Lifetime: inserted when the child socket is created (its sk_destruct then points at
+ * toa_sk_destruct), removed by that destructor before the socket's memory is freed, so
+ * an entry never outlives its socket and is never seen by a later socket at the same
+ * address. Readers use RCU; the entry is freed after a grace period.
+ */
+struct toa_sock {
+	struct rhash_head node;
+	struct sock *sk; /* key */
+	struct rcu_head rcu;
+	u8 addr[16];
+	__be16 port;
+	u8 kind;
+	u8 len;
+	u8 family;  /* 4 or 6 */
+	u8 packet;  /* enum toa_packet */
+	u8 format;  /* enum toa_format */
+	u8 flags;   /* TOA_SOCK_F_* | destructor slot << TOA_SOCK_DESTRUCT_SHIFT */
+	u32 born;   /* jiffies, low 32 bits */
+};
+
+#define TOA_SOCK_F_TRANSPARENT 0x01
+#define TOA_SOCK_DESTRUCT_SHIFT 4
+
+struct toa_sock *toa_sock_alloc(gfp_t gfp);
+void toa_sock_free(struct toa_sock *ts);
+void toa_sock_discard(struct toa_sock *ts);
+
+int toa_table_insert(struct toa_sock *ts);
+struct toa_sock *toa_table_lookup(const struct sock *sk); /* under rcu_read_lock() */
+struct toa_sock *toa_table_remove(const struct sock *sk);
+
+/* Walking, for the dump and the unload: see rhashtable_walk_*(). */
+extern struct rhashtable toa_table;
+extern const struct rhashtable_params toa_table_params;
+
+/* Pins the socket of @ts while it is still that entry's; caller holds RCU. */
+struct sock *toa_sock_pin(struct toa_sock *ts);
+
+int toa_table_init(void);
+void toa_table_exit(void);
+
+#endif

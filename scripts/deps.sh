@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Installs what building and testing toa needs on Debian bookworm.
+# As root it runs apt-get; otherwise it prints the exact command and fails.
+set -euo pipefail
+
+pkgs=(
+  build-essential cmake pkg-config git python3
+  libgtest-dev libgmock-dev libbenchmark-dev libmnl-dev
+  clang libclang-rt-14-dev
+  qemu-system-x86 busybox-static cpio kmod dwarves
+  iproute2
+)
+[ "${TOA_DEPS_EXTRA:-}" ] && pkgs+=(${TOA_DEPS_EXTRA})
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "toa: missing packages; run: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "toa: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+if ! apt-get install -y -q "${missing[@]}" >/dev/null; then
+  apt-get update -q >/dev/null
+  apt-get install -y -q "${missing[@]}" >/dev/null
+fi
