@@ -42,7 +42,8 @@ bench: deps
 fuzz: deps
 	$(MAKE) userspace
 	cmake --build $(BUILD) --target fuzz_parse
-	$(BUILD)/tests/fuzz/fuzz_parse -runs=10000000 tests/fuzz/corpus
+	mkdir -p $(BUILD)/fuzz-corpus
+	$(BUILD)/tests/fuzz/fuzz_parse -runs=10000000 -print_final_stats=1 $(BUILD)/fuzz-corpus tests/fuzz/corpus
 
 clean:
 	rm -rf $(BUILD)

@@ -108,8 +108,9 @@ enum toa_error {
 #define TOA_E_MIN TOA_E_NO_SPACE /* lowest TOA_E_* value */
 
 /*
- * Longest formatted endpoint, NUL included:
- * "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%4294967295]:65535" is 64 characters.
+ * A buffer this size holds any formatted endpoint: the longest,
+ * "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff%4294967295]:65535", is 58 characters; the
+ * size leaves room for the 45-character INET6_ADDRSTRLEN forms.
  */
 #define TOA_ENDPOINT_STRLEN 65
 /* Longest toa_origin_format() output, NUL included ("TOA(kind 255, unknown)" is 22). */

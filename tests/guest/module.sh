@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: MIT
+# In the guest: the module's whole suite (run by tests/guest/run-suite.sh).
+ko="$TOA_MODULES/toa.ko"
+pass() { echo "RESULT $1 PASS${2:+ $2}"; }
+fail() { echo "RESULT $1 FAIL${2:+ $2}"; }
+check() { if eval "$2"; then pass "$1"; else fail "$1" "$3"; fi; }
+stat_total() { awk -v n="$1" '$1 == n { print $NF }' /proc/net/toa_stats; }
+
+insmod "$ko" || { fail insmod; exit 1; }
+check lsmod 'lsmod | grep -q "^toa "'
+check load_message 'dmesg | grep -q "toa load success"'
+check any_source_notice 'dmesg | grep -q "accepted from any source"'
+check proc_stats_names 'grep -q "^syn_recv_sock_toa " /proc/net/toa_stats && grep -q "^ip6_address_free " /proc/net/toa_stats'
+
+for s in formats families malformed trust cookies transparent; do
+  toa-e2e "$s"
+done
+toa-e2e mass --count "${TOA_MASS:-10000}"
+sleep 1
+a=$(stat_total conn_alloc) f=$(stat_total conn_free)
+check alloc_equals_free '[ "$a" = "$f" ] && [ "$a" -gt 0 ]' "conn_alloc=$a conn_free=$f"
+a=$(stat_total ip6_address_alloc) f=$(stat_total ip6_address_free)
+check ip6_alloc_equals_free '[ "$a" = "$f" ]' "ip6 alloc=$a free=$f"
+h=$(stat_total hook_release_cb) t=$(stat_total syn_recv_sock_toa)
+check release_cb_once_per_toa_conn '[ "$h" -le "$t" ]' "hook_release_cb=$h syn_recv_sock_toa=$t"
+
+# rmmod under load: connections and getpeername/getsockopt while the module goes and comes.
+toa-e2e load --seconds 30 > /tmp/load.out 2>&1 &
+pid=$!
+cycles=0
+for i in 1 2 3 4 5 6; do
+  sleep 2
+  rmmod toa || { fail "rmmod_under_load_$i"; continue; }
+  sleep 1
+  insmod "$ko" || { fail "insmod_under_load_$i"; continue; }
+  cycles=$((cycles + 1))
+done
+wait $pid
+cat /tmp/load.out
+check unload_cycles_under_load '[ $cycles -eq 6 ]' "cycles=$cycles"
+
+# rmmod with TOA connections open: afterwards they behave as without the module.
+rm -f /tmp/go
+toa-e2e hold --count 8 > /tmp/hold.out 2>&1 &
+pid=$!
+for i in $(seq 1 300); do grep -q READY /tmp/hold.out && break; sleep 0.1; done
+check rmmod_with_open_toa_conns 'rmmod toa'
+touch /tmp/go
+wait $pid
+cat /tmp/hold.out
+check unload_message 'dmesg | grep -q "toa unload success"'
+
+# Loads again, and unloads at the end with nothing open.
+check insmod_again 'insmod "$ko"'
+check rmmod_final 'rmmod toa'

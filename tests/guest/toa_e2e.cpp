@@ -1,0 +1,864 @@
+// SPDX-License-Identifier: MIT
+//
+// toa-e2e: the module's end-to-end tests, run inside a booted guest kernel with toa.ko
+// loaded. The load-balancer simulator (toa::lbsim) speaks TCP through a TUN device; the
+// server side is ordinary sockets in this process. Every connection is checked three
+// ways: accept()/getpeername() (transparent mode), getsockopt(TOA_SO_GET_CLIENT) and
+// getsockopt(TOA_SO_GET_LOOKUP), against what the simulator says it sent.
+//
+//   toa-e2e <suite> [--seconds N] [--count N]
+//   suites: formats families malformed trust cookies transparent mass load hold
+//
+// Prints `RESULT <name> PASS|FAIL <detail>` lines and a last line `e2e: N passed, M failed`.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "lbsim.hpp"
+#include "toa/uapi.h"
+
+using namespace toa::lbsim;
+
+namespace {
+
+int g_pass = 0, g_fail = 0;
+
+void result(const std::string &name, bool ok, const std::string &detail = "")
+{
+	std::printf("RESULT %s %s%s%s\n", name.c_str(), ok ? "PASS" : "FAIL",
+		    detail.empty() ? "" : " ", detail.c_str());
+	std::fflush(stdout);
+	(ok ? g_pass : g_fail)++;
+}
+
+Endpoint ep(const char *s)
+{
+	auto e = Endpoint::parse(s);
+	if (!e) {
+		std::fprintf(stderr, "bad endpoint %s\n", s);
+		std::exit(2);
+	}
+	return *e;
+}
+
+const Endpoint kLb4 = ep("198.51.100.2:0");
+const Endpoint kLb6 = ep("[2001:db8:ff::2]:0");
+const Endpoint kClient4 = ep("203.0.113.7:40000");
+const Endpoint kClient6 = ep("[2001:db8:c::7]:40000");
+
+bool write_file(const std::string &path, const std::string &value)
+{
+	std::ofstream f(path);
+	f << value;
+	f.flush();
+	return bool(f);
+}
+
+bool set_param(const char *name, const std::string &value)
+{
+	return write_file(std::string("/sys/module/toa/parameters/") + name, value);
+}
+
+// Total column of a /proc/net/toa_stats row.
+long long stat_total(const std::string &name)
+{
+	std::ifstream f("/proc/net/toa_stats");
+	std::string line;
+	while (std::getline(f, line)) {
+		std::istringstream is(line);
+		std::string n;
+		is >> n;
+		if (n != name)
+			continue;
+		long long v = -1, last = -1;
+		while (is >> v)
+			last = v;
+		return last;
+	}
+	return -1;
+}
+
+int listen_on(int family, const char *addr, uint16_t port, bool v6only)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sockaddr_storage ss{};
+	socklen_t len;
+	if (family == AF_INET) {
+		auto *s = reinterpret_cast<sockaddr_in *>(&ss);
+		s->sin_family = AF_INET;
+		s->sin_port = htons(port);
+		inet_pton(AF_INET, addr, &s->sin_addr);
+		len = sizeof(*s);
+	} else {
+		int v = v6only;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, sizeof(v));
+		auto *s = reinterpret_cast<sockaddr_in6 *>(&ss);
+		s->sin6_family = AF_INET6;
+		s->sin6_port = htons(port);
+		inet_pton(AF_INET6, addr, &s->sin6_addr);
+		len = sizeof(*s);
+	}
+	if (bind(fd, reinterpret_cast<sockaddr *>(&ss), len) || listen(fd, 4096)) {
+		std::perror("listen");
+		std::exit(1);
+	}
+	return fd;
+}
+
+// An endpoint as a socket of `family` reports it (IPv4 on an IPv6 socket: mapped).
+std::string sockaddr_str(const sockaddr_storage &ss)
+{
+	char buf[INET6_ADDRSTRLEN];
+	if (ss.ss_family == AF_INET) {
+		auto *s = reinterpret_cast<const sockaddr_in *>(&ss);
+		inet_ntop(AF_INET, &s->sin_addr, buf, sizeof(buf));
+		return std::string(buf) + ":" + std::to_string(ntohs(s->sin_port));
+	}
+	auto *s = reinterpret_cast<const sockaddr_in6 *>(&ss);
+	inet_ntop(AF_INET6, &s->sin6_addr, buf, sizeof(buf));
+	return "[" + std::string(buf) + "]:" + std::to_string(ntohs(s->sin6_port));
+}
+
+std::string as_seen_by(int sock_family, const Endpoint &e)
+{
+	sockaddr_storage ss{};
+	if (sock_family == AF_INET) {
+		auto *s = reinterpret_cast<sockaddr_in *>(&ss);
+		s->sin_family = AF_INET;
+		s->sin_port = htons(e.port);
+		std::memcpy(&s->sin_addr, e.addr.b, 4);
+	} else {
+		auto *s = reinterpret_cast<sockaddr_in6 *>(&ss);
+		s->sin6_family = AF_INET6;
+		s->sin6_port = htons(e.port);
+		if (e.addr.is_v4()) {
+			s->sin6_addr.s6_addr[10] = s->sin6_addr.s6_addr[11] = 0xff;
+			std::memcpy(&s->sin6_addr.s6_addr[12], e.addr.b, 4);
+		} else {
+			std::memcpy(&s->sin6_addr, e.addr.b, 16);
+		}
+	}
+	return sockaddr_str(ss);
+}
+
+struct Server {
+	int fd = -1;
+	int family = AF_INET;
+	Endpoint addr;
+};
+
+struct Env {
+	Tun tun;
+	std::unique_ptr<Stack> st;
+	Server s4, s6, sds; // IPv4, IPv6-only, dual-stack [::]
+
+	bool init(std::string *err)
+	{
+		TunConfig tc;
+		if (!tun.open(tc, err))
+			return false;
+		StackConfig sc;
+		sc.seed = 42;
+		st = std::make_unique<Stack>(tun, sc);
+		s4 = {listen_on(AF_INET, "192.0.2.1", 8004, false), AF_INET, ep("192.0.2.1:8004")};
+		s6 = {listen_on(AF_INET6, "2001:db8::1", 8006, true), AF_INET6,
+		      ep("[2001:db8::1]:8006")};
+		sds = {listen_on(AF_INET6, "::", 8046, false), AF_INET6, ep("192.0.2.1:8046")};
+		return true;
+	}
+};
+
+Env g;
+
+int accept_wait(int lfd, sockaddr_storage *ss, socklen_t *len, int timeout_ms = 3000)
+{
+	auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+	while (std::chrono::steady_clock::now() < end) {
+		*len = sizeof(*ss);
+		int fd = accept4(lfd, reinterpret_cast<sockaddr *>(ss), len, SOCK_NONBLOCK);
+		if (fd >= 0)
+			return fd;
+		g.st->poll(2);
+	}
+	return -1;
+}
+
+// What the server side sees on an accepted socket.
+struct Seen {
+	std::string accepted, peer;
+	int ci_ret = 0, ci_errno = 0;
+	toa_client_info ci{};
+	int lk_ret = 0, lk_errno = 0;
+	toa_nat64_peer np{};
+};
+
+Seen observe(int fd, const sockaddr_storage &acc)
+{
+	Seen s;
+	s.accepted = sockaddr_str(acc);
+	sockaddr_storage ss{};
+	socklen_t len = sizeof(ss);
+	if (getpeername(fd, reinterpret_cast<sockaddr *>(&ss), &len) == 0)
+		s.peer = sockaddr_str(ss);
+	else
+		s.peer = std::string("error ") + std::strerror(errno);
+	socklen_t cl = sizeof(s.ci);
+	s.ci_ret = getsockopt(fd, IPPROTO_IP, TOA_SO_GET_CLIENT, &s.ci, &cl);
+	s.ci_errno = s.ci_ret ? errno : 0;
+	socklen_t nl = sizeof(s.np);
+	s.lk_ret = getsockopt(fd, IPPROTO_IP, TOA_SO_GET_LOOKUP, &s.np, &nl);
+	s.lk_errno = s.lk_ret ? errno : 0;
+	return s;
+}
+
+struct Want {
+	bool toa = false;
+	Endpoint client;
+	uint8_t kind = 0, len = 0, packet = 0;
+	bool transparent = true;
+};
+
+// Empty when all is as wanted; else what differs.
+std::string verify(const Seen &s, const Want &w, int sock_family, const Endpoint &lb)
+{
+	std::ostringstream bad;
+	bool fits = w.toa && w.transparent && (sock_family == AF_INET6 || w.client.addr.is_v4());
+	std::string want_peer = as_seen_by(sock_family, fits ? w.client : lb);
+	if (s.peer != want_peer)
+		bad << " getpeername=" << s.peer << " want " << want_peer;
+	if (s.accepted != want_peer)
+		bad << " accept=" << s.accepted << " want " << want_peer;
+	if (!w.toa) {
+		if (s.ci_ret == 0 || s.ci_errno != ENOENT)
+			bad << " GET_CLIENT ret=" << s.ci_ret << " errno=" << s.ci_errno << " want ENOENT";
+		if (s.lk_ret == 0 || s.lk_errno != ENOENT)
+			bad << " GET_LOOKUP ret=" << s.lk_ret << " errno=" << s.lk_errno << " want ENOENT";
+		return bad.str();
+	}
+	if (s.ci_ret) {
+		bad << " GET_CLIENT errno=" << s.ci_errno;
+	} else {
+		Endpoint got;
+		got.addr.family = s.ci.family;
+		std::memcpy(got.addr.b, s.ci.addr, 16);
+		if (s.ci.family == AF_INET)
+			std::memset(got.addr.b + 4, 0, 12);
+		got.port = ntohs(s.ci.port);
+		if (!(got == w.client))
+			bad << " GET_CLIENT client=" << got.str() << " want " << w.client.str();
+		if (s.ci.kind != w.kind || s.ci.len != w.len)
+			bad << " kind/len=" << int(s.ci.kind) << "/" << int(s.ci.len);
+		if (s.ci.packet != w.packet)
+			bad << " packet=" << int(s.ci.packet) << " want " << int(w.packet);
+		Endpoint glb;
+		glb.addr.family = s.ci.lb_family;
+		std::memcpy(glb.addr.b, s.ci.lb_addr, 16);
+		if (s.ci.lb_family == AF_INET)
+			std::memset(glb.addr.b + 4, 0, 12);
+		glb.port = ntohs(s.ci.lb_port);
+		if (!(glb == lb))
+			bad << " lb=" << glb.str() << " want " << lb.str();
+	}
+	if (w.client.addr.is_v6()) {
+		if (s.lk_ret)
+			bad << " GET_LOOKUP errno=" << s.lk_errno;
+		else if (std::memcmp(&s.np.saddr, w.client.addr.b, 16) ||
+			 ntohs(s.np.sport) != w.client.port)
+			bad << " GET_LOOKUP wrong";
+	} else if (s.lk_ret == 0 || s.lk_errno != ENOENT) {
+		bad << " GET_LOOKUP on an IPv4 client ret=" << s.lk_ret << " errno=" << s.lk_errno;
+	}
+	return bad.str();
+}
+
+Want want_of(const Conn &c, uint32_t enabled, bool transparent)
+{
+	ConnExpectation ce = expect_conn(c, enabled);
+	Want w;
+	w.transparent = transparent;
+	if (!ce.overall.found())
+		return w;
+	w.toa = true;
+	w.client = ce.overall.client;
+	w.kind = ce.overall.kind;
+	w.len = ce.overall.len;
+	if (ce.syn && ce.syn->found())
+		w.packet = TOA_PKT_SYN;
+	else
+		w.packet = c.completed_by() == kAtData ? TOA_PKT_DATA : TOA_PKT_ACK;
+	return w;
+}
+
+struct Case {
+	std::string name;
+	const Server *server = nullptr;
+	Endpoint lb = kLb4;
+	OptionList syn, ack, data;
+	bool pure_ack = true;
+	uint32_t enabled = TOA_FMT_DEFAULT;
+	bool transparent = true;
+	int force_no_toa = 0; // 1: expect no TOA whatever was sent (untrusted source)
+};
+
+// One connection through the simulator; the server side is checked and closed.
+bool run_case(const Case &k, bool report = true, Want *want_out = nullptr)
+{
+	ConnConfig cc;
+	cc.lb = k.lb;
+	cc.server = k.server->addr;
+	cc.syn_opts = k.syn;
+	cc.ack_opts = k.ack;
+	cc.data_opts = k.data;
+	cc.pure_ack = k.pure_ack;
+	Conn c(*g.st, cc);
+	std::string why;
+	int fd = -1;
+	sockaddr_storage acc{};
+	socklen_t alen;
+	bool ok = false;
+	if (!c.start()) {
+		why = "start: " + c.error();
+	} else if (!g.st->run_until([&] { return c.established() || c.finished(); }, 3000) ||
+		   !c.established()) {
+		why = std::string("no SYN-ACK, state ") + state_name(c.state());
+	} else if ((!k.pure_ack || !k.data.empty()) && !c.send("ping")) {
+		why = "send: " + c.error();
+	} else if ((fd = accept_wait(k.server->fd, &acc, &alen)) < 0) {
+		why = "accept timed out";
+	} else {
+		Seen s = observe(fd, acc);
+		Want w = want_of(c, k.enabled, k.transparent);
+		if (k.force_no_toa)
+			w.toa = false;
+		if (want_out)
+			*want_out = w;
+		Endpoint lb = c.lb();
+		why = verify(s, w, k.server->family, lb);
+		ok = why.empty();
+		if (!ok)
+			why += " (expected " + (w.toa ? w.client.str() : std::string("no TOA")) + ")";
+	}
+	if (fd >= 0)
+		::close(fd);
+	c.reset();
+	g.st->poll(0);
+	if (report)
+		result(k.name, ok, why);
+	else if (!ok)
+		result(k.name, false, why);
+	return ok;
+}
+
+struct Fmt {
+	Format f;
+	const char *name;
+	bool v6;
+};
+
+const Fmt kFormats[] = {
+	{Format::F254_8, "254_8", false},  {Format::F254_20, "254_20", true},
+	{Format::F200_8, "200_8", false},  {Format::F253_20, "253_20", true},
+	{Format::F253_8, "253_8", false},  {Format::F249_40, "249_40", true},
+	{Format::F28_7, "28_7", false},
+};
+
+Endpoint client_for(const Fmt &f)
+{
+	Endpoint c = f.v6 ? kClient6 : kClient4;
+	if (f.f == Format::F28_7)
+		c.port = 0;
+	return c;
+}
+
+// Every format x every position, on the IPv4 server (IPv6 formats there are NAT64).
+void suite_formats()
+{
+	set_param("formats", "all");
+	for (const Fmt &f : kFormats) {
+		OptionList one = {OptionSpec::toa(f.f, client_for(f))};
+		for (const char *pos : {"syn", "ack", "data", "syn_ack", "ack_data"}) {
+			Case k;
+			k.name = std::string("format_") + f.name + "_" + pos;
+			k.server = &g.s4;
+			k.enabled = TOA_FMT_ALL;
+			std::string p = pos;
+			if (p.find("syn") != std::string::npos)
+				k.syn = one;
+			if (p.find("ack") != std::string::npos)
+				k.ack = one;
+			if (p.find("data") != std::string::npos)
+				k.data = one;
+			if (p == "data")
+				k.pure_ack = false; // the data segment completes the handshake
+			run_case(k);
+		}
+	}
+	// The option on a data segment after the pure ACK completed the handshake is not
+	// read: nothing after connection setup is looked at.
+	{
+		Case k;
+		k.name = "late_data_option_ignored";
+		k.server = &g.s4;
+		k.data = {OptionSpec::toa(Format::F200_8, kClient4)};
+		Want w;
+		run_case(k, true, &w);
+		if (w.toa)
+			result("late_data_option_expectation", false, "simulator expected a TOA");
+	}
+	// Off-by-default formats are ignored with the default parameter.
+	set_param("formats", "default");
+	for (const Fmt &f : kFormats) {
+		if (f.f != Format::F249_40 && f.f != Format::F28_7)
+			continue;
+		Case k;
+		k.name = std::string("default_ignores_") + f.name;
+		k.server = &g.s4;
+		k.ack = {OptionSpec::toa(f.f, client_for(f))};
+		run_case(k);
+	}
+	// The formats parameter selects kinds: 200 only.
+	set_param("formats", "200/8");
+	{
+		Case k;
+		k.name = "formats_param_excludes_254";
+		k.server = &g.s4;
+		k.enabled = TOA_FMT_BIT(TOA_FMT_200_8);
+		k.ack = {OptionSpec::toa(Format::F254_8, kClient4)};
+		run_case(k);
+		k.name = "formats_param_keeps_200";
+		k.ack = {OptionSpec::toa(Format::F200_8, kClient4)};
+		run_case(k);
+	}
+	set_param("formats", "default");
+}
+
+// IPv4, IPv6, NAT64 and dual-stack sockets.
+void suite_families()
+{
+	struct F {
+		const char *name;
+		const Server *srv;
+		Endpoint lb;
+		Format f;
+		Endpoint client;
+	};
+	const F cases[] = {
+		{"v4_client_v4_socket", &g.s4, kLb4, Format::F200_8, kClient4},
+		{"v6_client_v6_socket", &g.s6, kLb6, Format::F254_20, kClient6},
+		{"v6_client_v6_socket_253", &g.s6, kLb6, Format::F253_20, kClient6},
+		{"v4_client_v6_socket", &g.s6, kLb6, Format::F254_8, kClient4},
+		{"nat64_v6_client_v4_socket", &g.s4, kLb4, Format::F253_20, kClient6},
+		{"nat64_dpvs_v6_client_v4_socket", &g.s4, kLb4, Format::F254_20, kClient6},
+		{"dualstack_v4_client", &g.sds, kLb4, Format::F200_8, kClient4},
+		{"dualstack_v6_client_v4_conn", &g.sds, kLb4, Format::F253_20, kClient6},
+	};
+	for (const F &f : cases) {
+		for (bool toa : {true, false}) {
+			Case k;
+			k.name = std::string(f.name) + (toa ? "" : "_no_toa");
+			k.server = f.srv;
+			k.lb = f.lb;
+			if (toa)
+				k.ack = {OptionSpec::toa(f.f, f.client)};
+			run_case(k);
+		}
+	}
+}
+
+void suite_malformed()
+{
+	const struct {
+		Malformation m;
+		const char *name;
+	} ms[] = {
+		{Malformation::Len0, "len0"},
+		{Malformation::Len1, "len1"},
+		{Malformation::Truncated, "truncated"},
+		{Malformation::BadLen, "badlen"},
+		{Malformation::Forged, "forged_after_real"},
+		{Malformation::EolBefore, "eol_before"},
+		{Malformation::NopBefore, "nop_before"},
+		{Malformation::Len0After, "len0_after"},
+		{Malformation::TruncatedAfter, "truncated_after"},
+	};
+	for (const auto &m : ms) {
+		for (const char *pos : {"syn", "ack"}) {
+			Case k;
+			k.name = std::string("malformed_") + m.name + "_" + pos;
+			k.server = &g.s4;
+			OptionList l = make_option_list(Format::F200_8, kClient4, m.m,
+							ep("192.0.2.66:6666"));
+			(std::string(pos) == "syn" ? k.syn : k.ack) = l;
+			run_case(k);
+		}
+	}
+	// A forged option on the client's own packet after the load balancer's: first wins,
+	// also across formats (254 real, 200 forged).
+	Case k;
+	k.name = "first_option_wins_across_kinds";
+	k.server = &g.s4;
+	k.ack = {OptionSpec::toa(Format::F254_8, kClient4),
+		 OptionSpec::toa(Format::F200_8, ep("192.0.2.66:6666"))};
+	run_case(k);
+	long long mal = stat_total("malformed");
+	result("malformed_counted", mal > 0, "malformed=" + std::to_string(mal));
+}
+
+void suite_trust()
+{
+	long long before = stat_total("untrusted");
+	set_param("trusted", "198.51.100.0/24,2001:db8:ff::/48");
+	{
+		Case k;
+		k.name = "trusted_v4_source";
+		k.server = &g.s4;
+		k.ack = {OptionSpec::toa(Format::F200_8, kClient4)};
+		run_case(k);
+		k.name = "trusted_v6_source";
+		k.server = &g.s6;
+		k.lb = kLb6;
+		k.ack = {OptionSpec::toa(Format::F254_20, kClient6)};
+		run_case(k);
+	}
+	set_param("trusted", "198.51.100.128/25,2001:db8:fe::/48");
+	{
+		Case k;
+		k.name = "untrusted_v4_source_ignored";
+		k.server = &g.s4;
+		k.ack = {OptionSpec::toa(Format::F200_8, kClient4)};
+		k.force_no_toa = 1;
+		run_case(k);
+		k.name = "untrusted_v6_source_ignored";
+		k.server = &g.s6;
+		k.lb = kLb6;
+		k.ack = {OptionSpec::toa(Format::F254_20, kClient6)};
+		run_case(k);
+		k.name = "untrusted_syn_ignored";
+		k.server = &g.s4;
+		k.lb = kLb4;
+		k.ack.clear();
+		k.syn = {OptionSpec::toa(Format::F254_8, kClient4)};
+		run_case(k);
+	}
+	long long after = stat_total("untrusted");
+	result("untrusted_counted", after - before >= 3,
+	       "untrusted " + std::to_string(before) + " -> " + std::to_string(after));
+	set_param("trusted", "");
+	{
+		Case k;
+		k.name = "empty_trusted_list_accepts_all";
+		k.server = &g.s4;
+		k.ack = {OptionSpec::toa(Format::F200_8, kClient4)};
+		run_case(k);
+	}
+	set_param("trusted", "300.1.2.3/33");
+	std::ifstream f("/sys/module/toa/parameters/trusted");
+	std::string cur;
+	std::getline(f, cur);
+	result("bad_trusted_param_rejected", cur == "any", "trusted=" + cur);
+}
+
+void suite_cookies()
+{
+	Tun::sysctl("/proc/sys/net/ipv4/tcp_syncookies", "2");
+	for (const char *pos : {"ack", "data", "syn_ack"}) {
+		for (bool v6 : {false, true}) {
+			Case k;
+			k.name = std::string("syncookies_") + pos + (v6 ? "_v6" : "_v4");
+			k.server = v6 ? &g.s6 : &g.s4;
+			k.lb = v6 ? kLb6 : kLb4;
+			OptionList one = {v6 ? OptionSpec::toa(Format::F254_20, kClient6)
+					     : OptionSpec::toa(Format::F200_8, kClient4)};
+			std::string p = pos;
+			if (p.find("syn") != std::string::npos)
+				k.syn = one;
+			if (p.find("ack") != std::string::npos)
+				k.ack = one;
+			if (p == "data") {
+				k.data = one;
+				k.pure_ack = false;
+			}
+			run_case(k);
+		}
+	}
+	Tun::sysctl("/proc/sys/net/ipv4/tcp_syncookies", "1");
+}
+
+void suite_transparent()
+{
+	set_param("transparent", "0");
+	Case k;
+	k.name = "transparent_off_getpeername_is_lb";
+	k.server = &g.s4;
+	k.transparent = false;
+	k.ack = {OptionSpec::toa(Format::F200_8, kClient4)};
+	run_case(k);
+	k.name = "transparent_off_v6";
+	k.server = &g.s6;
+	k.lb = kLb6;
+	k.ack = {OptionSpec::toa(Format::F254_20, kClient6)};
+	run_case(k);
+	set_param("transparent", "1");
+	k.name = "transparent_back_on";
+	k.transparent = true;
+	run_case(k);
+}
+
+// 10,000 connections (by default) alternating with and without TOA, each with its own
+// client: sockets are freed and their memory reused all the time.
+void suite_mass(int count)
+{
+	int bad = 0;
+	for (int i = 0; i < count && bad < 5; i++) {
+		Case k;
+		k.name = "mass_" + std::to_string(i);
+		k.server = (i % 4 < 2) ? &g.s4 : &g.s6;
+		k.lb = (i % 4 < 2) ? kLb4 : kLb6;
+		if (i % 2 == 0) {
+			Endpoint c = kClient4;
+			c.addr.b[3] = uint8_t(1 + (i / 2) % 250);
+			c.port = uint16_t(10000 + i / 2 % 50000);
+			k.ack = {OptionSpec::toa(k.server == &g.s4 ? Format::F200_8 : Format::F254_8,
+						 c)};
+		}
+		if (!run_case(k, false))
+			bad++;
+	}
+	result("mass_" + std::to_string(count) + "_alternating", bad == 0,
+	       bad ? std::to_string(bad) + " wrong" : "");
+}
+
+// Connections and getpeername/getsockopt in a loop while the script unloads and loads
+// the module: every answer is the right client or a clean "no TOA".
+void suite_load(int seconds)
+{
+	auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+	long conns = 0, toa_seen = 0, plain_seen = 0, wrong = 0, calls = 0;
+	std::string first_wrong;
+	struct Open {
+		std::unique_ptr<Conn> c;
+		int fd;
+		bool toa;
+		Endpoint client, lb;
+		int fam;
+	};
+	std::deque<Open> open;
+	for (long i = 0; std::chrono::steady_clock::now() < end; i++) {
+		const Server *srv = (i % 3 == 0) ? &g.s6 : &g.s4;
+		bool toa = i % 2 == 0;
+		Endpoint client = srv == &g.s6 ? kClient6 : kClient4;
+		client.port = uint16_t(1000 + i % 60000);
+		ConnConfig cc;
+		cc.lb = srv == &g.s6 ? kLb6 : kLb4;
+		cc.server = srv->addr;
+		if (toa)
+			cc.ack_opts = {OptionSpec::toa(srv == &g.s6 ? Format::F254_20 : Format::F200_8,
+						       client)};
+		auto c = std::make_unique<Conn>(*g.st, cc);
+		if (!c->start() ||
+		    !g.st->run_until([&] { return c->established() || c->finished(); }, 3000))
+			continue;
+		sockaddr_storage acc{};
+		socklen_t alen;
+		int fd = accept_wait(srv->fd, &acc, &alen, 1000);
+		if (fd < 0)
+			continue;
+		conns++;
+		open.push_back({std::move(c), fd, toa, client, open.empty() ? cc.lb : cc.lb,
+				srv->family});
+		open.back().lb = open.back().c->lb();
+		for (auto &o : open) {
+			for (int r = 0; r < 4; r++) {
+				sockaddr_storage ss{};
+				socklen_t len = sizeof(ss);
+				calls++;
+				if (getpeername(o.fd, reinterpret_cast<sockaddr *>(&ss), &len))
+					continue;
+				std::string got = sockaddr_str(ss);
+				bool is_client = o.toa && got == as_seen_by(o.fam, o.client);
+				bool is_lb = got == as_seen_by(o.fam, o.lb);
+				if (is_client)
+					toa_seen++;
+				else if (is_lb)
+					plain_seen++;
+				else if (!wrong++)
+					first_wrong = "getpeername " + got;
+				toa_client_info ci{};
+				socklen_t cl = sizeof(ci);
+				if (getsockopt(o.fd, IPPROTO_IP, TOA_SO_GET_CLIENT, &ci, &cl) == 0) {
+					Endpoint e;
+					e.addr.family = ci.family;
+					std::memcpy(e.addr.b, ci.addr, ci.family == AF_INET ? 4 : 16);
+					e.port = ntohs(ci.port);
+					if (!o.toa || !(e == o.client)) {
+						if (!wrong++)
+							first_wrong = "getsockopt " + e.str();
+					}
+				} else if (errno != ENOENT && errno != ENOPROTOOPT) {
+					if (!wrong++)
+						first_wrong = std::string("getsockopt errno ") +
+							      std::strerror(errno);
+				}
+			}
+		}
+		if (open.size() >= 16) {
+			::close(open.front().fd);
+			open.front().c->reset();
+			open.pop_front();
+		}
+		g.st->poll(0);
+	}
+	for (auto &o : open) {
+		::close(o.fd);
+		o.c->reset();
+	}
+	open.clear();
+	g.st->poll(10);
+	result("load_no_wrong_answer", wrong == 0 && conns > 0,
+	       "conns=" + std::to_string(conns) + " calls=" + std::to_string(calls) +
+		       " client=" + std::to_string(toa_seen) + " lb=" + std::to_string(plain_seen) +
+		       " wrong=" + std::to_string(wrong) + " " + first_wrong);
+}
+
+// Opens TOA connections, prints READY, waits for /tmp/go (the script removes the
+// module meanwhile), then checks the sockets work as without the module.
+void suite_hold(int count)
+{
+	struct Open {
+		std::unique_ptr<Conn> c;
+		int fd;
+		const Server *srv;
+	};
+	std::vector<Open> open;
+	for (int i = 0; i < count; i++) {
+		const Server *srv = i % 2 ? &g.s6 : &g.s4;
+		ConnConfig cc;
+		cc.lb = srv == &g.s6 ? kLb6 : kLb4;
+		cc.server = srv->addr;
+		Endpoint client = srv == &g.s6 ? kClient6 : kClient4;
+		cc.ack_opts = {OptionSpec::toa(srv == &g.s6 ? Format::F254_20 : Format::F200_8, client)};
+		auto c = std::make_unique<Conn>(*g.st, cc);
+		sockaddr_storage acc{};
+		socklen_t alen;
+		if (!c->start() || !g.st->run_until([&] { return c->established(); }, 3000))
+			break;
+		int fd = accept_wait(srv->fd, &acc, &alen);
+		if (fd < 0)
+			break;
+		if (sockaddr_str(acc) != as_seen_by(srv->family, client)) {
+			result("hold_before_unload", false, "accept gave " + sockaddr_str(acc));
+			return;
+		}
+		open.push_back({std::move(c), fd, srv});
+	}
+	result("hold_open_" + std::to_string(count), int(open.size()) == count,
+	       std::to_string(open.size()) + " open");
+	std::printf("READY\n");
+	std::fflush(stdout);
+	struct stat sb;
+	for (int i = 0; i < 60000 && stat("/tmp/go", &sb); i += 20)
+		g.st->poll(20);
+	int bad = 0;
+	std::string why;
+	for (auto &o : open) {
+		sockaddr_storage ss{};
+		socklen_t len = sizeof(ss);
+		getpeername(o.fd, reinterpret_cast<sockaddr *>(&ss), &len);
+		if (sockaddr_str(ss) != as_seen_by(o.srv->family, o.c->lb())) {
+			bad++;
+			why = "getpeername " + sockaddr_str(ss);
+		}
+		toa_client_info ci{};
+		socklen_t cl = sizeof(ci);
+		if (getsockopt(o.fd, IPPROTO_IP, TOA_SO_GET_CLIENT, &ci, &cl) == 0 ||
+		    errno != ENOPROTOOPT) {
+			bad++;
+			why = "getsockopt without module";
+		}
+		// Data both ways, then an orderly close.
+		if (write(o.fd, "pong", 4) != 4) {
+			bad++;
+			why = "write";
+		}
+		std::string got;
+		if (!o.c->send("ping") || !o.c->recv(got, 4, 2000) || got != "pong") {
+			bad++;
+			why = "data after unload";
+		}
+		char buf[8];
+		for (int i = 0; i < 100 && read(o.fd, buf, sizeof(buf)) != 4; i++)
+			g.st->poll(5);
+		::close(o.fd);
+		if (!o.c->close_fin(3000)) {
+			bad++;
+			why = std::string("close ") + state_name(o.c->state());
+		}
+	}
+	open.clear();
+	result("hold_sockets_work_after_unload", bad == 0, why);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		std::fprintf(stderr, "usage: toa-e2e <suite> [--seconds N] [--count N]\n");
+		return 2;
+	}
+	std::string suite = argv[1];
+	int seconds = 20, count = -1;
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (!std::strcmp(argv[i], "--seconds"))
+			seconds = std::atoi(argv[i + 1]);
+		else if (!std::strcmp(argv[i], "--count"))
+			count = std::atoi(argv[i + 1]);
+	}
+	std::setvbuf(stdout, nullptr, _IOLBF, 0);
+	std::string err;
+	if (!g.init(&err)) {
+		result(suite + "_setup", false, err);
+		return 1;
+	}
+	if (suite == "formats")
+		suite_formats();
+	else if (suite == "families")
+		suite_families();
+	else if (suite == "malformed")
+		suite_malformed();
+	else if (suite == "trust")
+		suite_trust();
+	else if (suite == "cookies")
+		suite_cookies();
+	else if (suite == "transparent")
+		suite_transparent();
+	else if (suite == "mass")
+		suite_mass(count > 0 ? count : 10000);
+	else if (suite == "load")
+		suite_load(seconds);
+	else if (suite == "hold")
+		suite_hold(count > 0 ? count : 8);
+	else {
+		std::fprintf(stderr, "unknown suite %s\n", suite.c_str());
+		return 2;
+	}
+	std::printf("e2e %s: %d passed, %d failed\n", suite.c_str(), g_pass, g_fail);
+	return g_fail ? 1 : 0;
+}

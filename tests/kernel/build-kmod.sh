@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Builds a kernel module against one cached Debian kernel line and prints the path
+# of each built .ko (one a line).
+#
+#   build-kmod.sh <line> [--src DIR] [--out DIR] [--verbose]
+#
+#   --src DIR   module source dir (default: the repo's kmod/); it is copied with the
+#               repo's include/ beside it, so `-I$(src)/../include` works
+#   --out DIR   where to copy and build (default: ${TOA_BUILD_DIR:-<repo>/build}/kmod-<line>,
+#               or <build>/<basename of --src>-<line>); one dir per line, so the three
+#               kernels never share object files
+#   --verbose   show make's output (otherwise it is shown only when the build fails)
+#
+# Env: TOA_KCC (compiler, default gcc-12), TOA_JOBS (make -j, default 1).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+  sed -n '3,15s/^# \{0,1\}//p' "$0" >&2
+  exit 2
+}
+
+# Copies a source tree over an existing build tree, keeping mtimes (so make rebuilds
+# only what changed) and removing sources that disappeared.
+sync_tree() {
+  local src="$1" dst="$2" f
+  mkdir -p "$dst"
+  cp -a "$src/." "$dst/"
+  while IFS= read -r -d '' f; do
+    [ -e "$src/${f#"$dst"/}" ] || rm -f "$f"
+  done < <(find "$dst" -type f \( -name '*.[chS]' -o -name Kbuild -o -name Makefile \) \
+    ! -name '*.mod.c' -print0)
+}
+
+[ $# -ge 1 ] || usage
+line="$1"
+shift
+toa_check_line "$line"
+src="$TOA_REPO/kmod"
+out=""
+verbose=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --src) src="${2:?--src needs a dir}"; shift 2 ;;
+    --out) out="${2:?--out needs a dir}"; shift 2 ;;
+    --verbose|-v) verbose=1; shift ;;
+    *) usage ;;
+  esac
+done
+[ -d "$src" ] || toa_die "no module source dir $src"
+src="$(cd "$src" && pwd)"
+[ -f "$src/Kbuild" ] || [ -f "$src/Makefile" ] || toa_die "no Kbuild or Makefile in $src"
+if [ -z "$out" ]; then
+  if [ "$src" = "$TOA_REPO/kmod" ]; then
+    out="$(toa_build_dir)/kmod-$line"
+  else
+    out="$(toa_build_dir)/$(basename "$src")-$line"
+  fi
+fi
+
+toa_need_cmd make make
+cc="$(toa_kernel_cc)"
+toa_need_cmd "$cc" gcc-12
+[ "$line" = 6.12 ] && toa_need_cmd pahole dwarves
+toa_kernel_ensure "$line"
+kdir="$(toa_kernel_kdir "$line")"
+
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+# Parallel builds of the same dir (two tests of one line) take turns.
+exec 8>"$out/.lock"
+flock 8
+sync_tree "$src" "$out/kmod"
+if [ -d "$TOA_REPO/include" ]; then
+  sync_tree "$TOA_REPO/include" "$out/include"
+fi
+
+log="$out/build.log"
+mk=(make -C "$kdir" M="$out/kmod" CC="$cc" -j"${TOA_JOBS:-1}" modules)
+if [ "$verbose" = 1 ]; then
+  "${mk[@]}" 2>&1 | tee "$log" >&2 || toa_die "module build for $line failed (log: $log)"
+elif ! "${mk[@]}" >"$log" 2>&1; then
+  cat "$log" >&2
+  toa_die "module build for $line failed (log: $log)"
+fi
+
+kos=("$out/kmod/"*.ko)
+[ -e "${kos[0]}" ] || toa_die "module build for $line produced no .ko in $out/kmod (log: $log)"
+printf '%s\n' "${kos[@]}"
