@@ -11,16 +11,6 @@
 #include <linux/ptrace.h>
 #include <net/genetlink.h>
 
-/* proc_ops replaced file_operations for /proc in 5.6. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 6, 0)
-#define COMPAT_HAVE_PROC_OPS 1
-#endif
-
-/* genl_small_ops appeared in 5.10. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 10, 0)
-#define COMPAT_HAVE_GENL_SMALL_OPS 1
-#endif
-
 /* 6.1 validates reserved header fields for ops at or above resv_start_op. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0)
 #define COMPAT_HAVE_GENL_RESV_START_OP 1

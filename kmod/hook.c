@@ -10,6 +10,8 @@
  *    ACK was lost; also the SYN cookie path and Fast Open). The entry handler parses the
  *    options and declines (no return probe armed, nearly no cost) when there is no TOA;
  *    otherwise the return handler attaches the state to the new child socket.
+ *  - inet_listen, a kprobe: once per listen(); gives a TCP listener our proto_ops copy
+ *    (override.c), so that accept() can return the client on every kernel.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -83,7 +85,23 @@ static struct kprobe toa_conn_request_probe = {
 	.pre_handler = toa_conn_request_pre,
 };
 
+static int toa_listen_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct socket *sock = (struct socket *)toa_probe_arg(regs, 0);
+	const struct sock *sk = sock->sk;
+
+	if (sk && sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP)
+		toa_point_listener(sock);
+	return 0;
+}
+
+static struct kprobe toa_listen_probe = {
+	.symbol_name = "inet_listen",
+	.pre_handler = toa_listen_pre,
+};
+
 struct toa_recv_data {
+	const struct sock *listener;
 	bool *own_req;
 	struct toa_parsed p;
 	u8 packet;
@@ -116,6 +134,7 @@ static int toa_recv_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 		toa_stat_inc(SYN_RECV_SOCK_NO_TOA);
 		return 1;
 	}
+	d->listener = (const struct sock *)toa_probe_arg(regs, 0);
 	d->own_req = (bool *)toa_probe_arg(regs, 5);
 	d->packet = toa_packet_of(skb, from_syn);
 	return 0;
@@ -135,11 +154,16 @@ static int toa_recv_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct sock *child = (struct sock *)regs_return_value(regs);
 	struct toa_recv_data *d = (struct toa_recv_data *)ri->data;
+	struct socket *lsock;
 	struct toa_sock *ts;
 
 	/* Without own_req the child lost a race and was already destroyed. */
 	if (!child || !d->own_req || !READ_ONCE(*d->own_req))
 		return 0;
+	/* A listener from before the module was loaded. */
+	lsock = READ_ONCE(d->listener->sk_socket);
+	if (lsock)
+		toa_point_listener(lsock);
 	ts = toa_sock_alloc(GFP_ATOMIC);
 	if (!ts) {
 		toa_stat_inc(ALLOC_FAIL);
@@ -204,10 +228,20 @@ int toa_hook_init(void)
 	err = register_kprobe(&toa_conn_request_probe);
 	if (err) {
 		pr_err("toa: cannot probe security_inet_conn_request: %d\n", err);
-		unregister_kretprobes(toa_recv_probe_ptrs, ARRAY_SIZE(toa_recv_probe_ptrs));
-		return err;
+		goto err_conn_request;
+	}
+	err = register_kprobe(&toa_listen_probe);
+	if (err) {
+		pr_err("toa: cannot probe inet_listen: %d\n", err);
+		goto err_listen;
 	}
 	return 0;
+
+err_listen:
+	unregister_kprobe(&toa_conn_request_probe);
+err_conn_request:
+	unregister_kretprobes(toa_recv_probe_ptrs, ARRAY_SIZE(toa_recv_probe_ptrs));
+	return err;
 }
 
 unsigned long toa_hook_missed(void)
@@ -220,6 +254,7 @@ void toa_hook_exit(void)
 {
 	int i;
 
+	unregister_kprobe(&toa_listen_probe);
 	unregister_kprobe(&toa_conn_request_probe);
 	unregister_kretprobes(toa_recv_probe_ptrs, ARRAY_SIZE(toa_recv_probe_ptrs));
 	for (i = 0; i < ARRAY_SIZE(toa_recv_probes); i++)

@@ -9,7 +9,6 @@
 #include <net/netlink.h>
 #include "compat.h"
 #include "config.h"
-#include "hook.h"
 #include "netlink.h"
 #include "stats.h"
 #include "table.h"
@@ -83,7 +82,6 @@ static int toa_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	toa_stats_sum(v);
-	v[TOA_STAT_PROBE_MISSED] += toa_hook_missed();
 	nest = nla_nest_start(msg, TOA_A_STATS);
 	if (!nest)
 		goto nospace;

@@ -12,14 +12,24 @@
  *                       and getsockopt (our options, without a netfilter round trip)
  *                       wrapped. Installed at accept, before the accepting task sees it.
  *
- * Sockets without TOA are never touched and pay nothing.
+ * Listening TCP sockets get the same proto_ops copy (at listen(), or at their first TOA
+ * connection), because accept() asks the listener's proto_ops for the new socket's
+ * address on newer kernels, and hands the listener's proto_ops to the new socket. A
+ * socket accepted that way without TOA gets its own proto_ops back when accept()
+ * asks for its address; if accept() did not ask, it keeps ours, which only pass
+ * through (counted as getname_toa_empty).
  *
  * Unload (toa_override_exit): with the hooks gone, stop installing, give every TOA
- * socket its own pointers back (cmpxchg: only where ours are still there), then wait
- * until no CPU can still be in a wrapper: RCU Tasks for tasks that loaded a pointer and
- * were preempted, SRCU for wrappers that sleep (getsockopt), RCU for softirq.
+ * socket its own pointers back (cmpxchg: only where ours are still there), point the
+ * proto_ops copies' entries back at the kernel's own functions (listeners and the
+ * sockets they handed our copy to are not tracked: they keep a copy that is now the
+ * kernel's table), then wait until no CPU can still be in a wrapper: RCU Tasks for
+ * tasks that loaded a pointer and were preempted, SRCU for wrappers that sleep
+ * (getsockopt), RCU for softirq. Copies still in use by listeners are left allocated.
  */
 #include <linux/in6.h>
+#include <linux/kmemleak.h>
+#include <linux/slab.h>
 #include <linux/rcupdate.h>
 #include <linux/rcupdate_wait.h>
 #include <linux/spinlock.h>
@@ -40,7 +50,7 @@ struct toa_proto_slot {
 
 struct toa_ops_slot {
 	const struct proto_ops *orig;
-	struct proto_ops copy;
+	struct proto_ops *copy; /* on the heap: may outlive the module, see above */
 };
 
 static struct toa_proto_slot toa_protos[TOA_SLOTS];
@@ -49,6 +59,7 @@ static void (*toa_destructs[TOA_SLOTS])(struct sock *sk);
 static bool toa_destruct_used[TOA_SLOTS];
 static DEFINE_SPINLOCK(toa_slot_lock);
 static bool toa_unloading;
+static bool toa_listeners_pointed; /* some untracked socket may hold an ops copy */
 DEFINE_SRCU(toa_srcu);
 
 static void toa_sk_destruct(struct sock *sk);
@@ -82,7 +93,7 @@ static struct toa_ops_slot *toa_ops_slot_find(const struct proto_ops *ops)
 
 		if (!orig)
 			break;
-		if (ops == orig || ops == &toa_ops[i].copy)
+		if (ops == orig || ops == toa_ops[i].copy)
 			return &toa_ops[i];
 	}
 	return NULL;
@@ -122,12 +133,17 @@ static struct toa_ops_slot *toa_ops_slot_get(const struct proto_ops *orig)
 	spin_lock_irqsave(&toa_slot_lock, flags);
 	s = toa_ops_slot_find(orig);
 	for (i = 0; !s && i < TOA_SLOTS; i++) {
+		struct proto_ops *copy;
+
 		if (toa_ops[i].orig)
 			continue;
+		copy = kmemdup(orig, sizeof(*orig), GFP_ATOMIC);
+		if (!copy)
+			break;
+		copy->getname = toa_getname;
+		copy->getsockopt = toa_getsockopt;
 		s = &toa_ops[i];
-		s->copy = *orig;
-		s->copy.getname = toa_getname;
-		s->copy.getsockopt = toa_getsockopt;
+		s->copy = copy;
 		smp_store_release(&s->orig, orig);
 	}
 	spin_unlock_irqrestore(&toa_slot_lock, flags);
@@ -206,7 +222,7 @@ static void toa_release_cb(struct sock *sk)
 			struct toa_ops_slot *os = toa_ops_slot_get(sock->ops);
 
 			if (os)
-				cmpxchg(&sock->ops, os->orig, &os->copy);
+				cmpxchg(&sock->ops, os->orig, os->copy);
 			cmpxchg(&sk->sk_prot, prot, ps->orig);
 		}
 		rcu_read_unlock();
@@ -252,10 +268,17 @@ static int toa_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	}
 	rcu_read_lock();
 	ts = toa_table_lookup(sock->sk);
-	if (ts && (ts->flags & TOA_SOCK_F_TRANSPARENT))
+	if (ts && (ts->flags & TOA_SOCK_F_TRANSPARENT)) {
 		toa_fill_peer(uaddr, ts);
-	else
+	} else if (ts) {
 		toa_stat_inc(GETNAME_TOA_BYPASS);
+	} else {
+		toa_stat_inc(GETNAME_TOA_EMPTY);
+		/* accept() (peer 2) of a socket without TOA from a listener with our
+		 * copy: the new socket is not visible to anyone yet, give it its own. */
+		if (peer == 2)
+			cmpxchg(&sock->ops, os->copy, os->orig);
+	}
 	rcu_read_unlock();
 	return len;
 }
@@ -280,6 +303,20 @@ static int toa_getsockopt(struct socket *sock, int level, int optname, char __us
 	return ret;
 }
 
+void toa_point_listener(struct socket *sock)
+{
+	const struct proto_ops *ops = READ_ONCE(sock->ops);
+	struct toa_ops_slot *os;
+
+	if (!ops || READ_ONCE(toa_unloading))
+		return;
+	os = toa_ops_slot_get(ops);
+	if (!os || ops != os->orig)
+		return;
+	WRITE_ONCE(toa_listeners_pointed, true);
+	cmpxchg(&sock->ops, os->orig, os->copy);
+}
+
 /* Gives @sk its own pointers back where ours are still set. */
 static void toa_restore(struct sock *sk, const struct toa_sock *ts)
 {
@@ -292,7 +329,7 @@ static void toa_restore(struct sock *sk, const struct toa_sock *ts)
 		struct toa_ops_slot *os = toa_ops_slot_find(READ_ONCE(sock->ops));
 
 		if (os)
-			cmpxchg(&sock->ops, &os->copy, os->orig);
+			cmpxchg(&sock->ops, os->copy, os->orig);
 	}
 	cmpxchg(&sk->sk_destruct, toa_sk_destruct,
 		toa_destructs[ts->flags >> TOA_SOCK_DESTRUCT_SHIFT]);
@@ -308,6 +345,7 @@ void toa_override_exit(void)
 {
 	struct rhashtable_iter iter;
 	struct toa_sock *ts;
+	int i;
 
 	WRITE_ONCE(toa_unloading, true);
 	synchronize_rcu(); /* release_cb wrappers that saw !toa_unloading are done */
@@ -329,9 +367,24 @@ void toa_override_exit(void)
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
 
+	/* Untracked holders of a copy now call the kernel's own functions. */
+	for (i = 0; i < TOA_SLOTS && toa_ops[i].orig; i++) {
+		WRITE_ONCE(toa_ops[i].copy->getname, toa_ops[i].orig->getname);
+		WRITE_ONCE(toa_ops[i].copy->getsockopt, toa_ops[i].orig->getsockopt);
+	}
+
 	rcu_barrier();		/* sockets freed from RCU callbacks */
 	synchronize_rcu_tasks(); /* tasks between loading our pointer and entering */
 	synchronize_srcu(&toa_srcu);
 	synchronize_rcu_tasks(); /* and between leaving SRCU and returning */
 	synchronize_rcu();
+
+	for (i = 0; i < TOA_SLOTS && toa_ops[i].orig; i++) {
+		if (READ_ONCE(toa_listeners_pointed))
+			kmemleak_not_leak(toa_ops[i].copy); /* still a socket's proto_ops */
+		else
+			kfree(toa_ops[i].copy);
+		toa_ops[i].copy = NULL;
+		toa_ops[i].orig = NULL;
+	}
 }

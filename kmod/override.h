@@ -8,6 +8,9 @@
 /* Takes @ts (frees it on failure); @sk is the new child, still bh-locked. */
 int toa_attach(struct sock *sk, struct toa_sock *ts);
 
+/* Gives a listening socket our proto_ops copy (see override.c). */
+void toa_point_listener(struct socket *sock);
+
 /* Nested SRCU read sections keep module text alive where a wrapper may sleep. */
 extern struct srcu_struct toa_srcu;
 

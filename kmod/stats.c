@@ -4,6 +4,7 @@
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>
 #include "compat.h"
+#include "hook.h"
 #include "stats.h"
 
 struct toa_stats __percpu *toa_stats;
@@ -23,29 +24,26 @@ void toa_stats_sum(u64 out[__TOA_STAT_MAX])
 		for (i = 0; i < __TOA_STAT_MAX; i++)
 			out[i] += READ_ONCE(s->v[i]);
 	}
+	/* kprobes count their own misses */
+	out[TOA_STAT_PROBE_MISSED] += toa_hook_missed();
 }
 
 /* One row per counter, a column per CPU, then the total, as the public modules print. */
 static int toa_stats_show(struct seq_file *seq, void *v)
 {
+	u64 total[__TOA_STAT_MAX];
 	int cpu, i;
 
 	seq_printf(seq, "%-24s", "");
 	for_each_online_cpu(cpu)
 		seq_printf(seq, " %14s%-4d", "CPU", cpu);
 	seq_printf(seq, " %18s\n", "total");
+	toa_stats_sum(total);
 	for (i = 0; i < __TOA_STAT_MAX; i++) {
-		u64 total = 0;
-
 		seq_printf(seq, "%-24s", toa_stat_names[i]);
-		for_each_possible_cpu(cpu) {
-			u64 n = READ_ONCE(per_cpu_ptr(toa_stats, cpu)->v[i]);
-
-			total += n;
-			if (cpu_online(cpu))
-				seq_printf(seq, " %18llu", n);
-		}
-		seq_printf(seq, " %18llu\n", total);
+		for_each_online_cpu(cpu)
+			seq_printf(seq, " %18llu", READ_ONCE(per_cpu_ptr(toa_stats, cpu)->v[i]));
+		seq_printf(seq, " %18llu\n", total[i]);
 	}
 	return 0;
 }

@@ -9,7 +9,7 @@ pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev libmnl-dev
   clang libclang-rt-14-dev
   qemu-system-x86 busybox-static cpio kmod dwarves
-  iproute2
+  iproute2 xz-utils
 )
 [ "${TOA_DEPS_EXTRA:-}" ] && pkgs+=(${TOA_DEPS_EXTRA})
 

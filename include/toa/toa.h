@@ -29,8 +29,7 @@
  * either a TOA_E_* library condition below, or -errno for a system error passed through.
  * toa_strerror() describes both.
  *
- * Everything here is thread-safe and async-signal-safe in practice: no global state, no
- * locks, no allocation.
+ * Everything here is thread-safe: no global state, no locks, no heap allocation.
  *
  * C99, usable from C++ (the C++ API is in <toa/toa.hpp>).
  */
@@ -113,7 +112,7 @@ enum toa_error {
  * size leaves room for the 45-character INET6_ADDRSTRLEN forms.
  */
 #define TOA_ENDPOINT_STRLEN 65
-/* Longest toa_origin_format() output, NUL included ("TOA(kind 255, unknown)" is 22). */
+/* Room for any toa_origin_format() output ("TOA(kind 255, data)" is 19 characters). */
 #define TOA_ORIGIN_STRLEN 32
 
 /*

@@ -118,6 +118,12 @@ public:
 			std::abort();
 		return value_;
 	}
+	T &&value() &&noexcept
+	{
+		if (!has_value())
+			std::abort();
+		return std::move(value_);
+	}
 	T value_or(T alt) const noexcept(std::is_nothrow_copy_constructible_v<T>)
 	{
 		return has_value() ? value_ : alt;
