@@ -33,7 +33,7 @@ check: deps
 
 demo: deps
 	$(MAKE) userspace
-	tests/kernel/demo.sh --build $(BUILD)
+	tests/demo/demo.sh --build $(BUILD)
 
 bench: deps
 	$(MAKE) userspace

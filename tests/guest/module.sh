@@ -12,7 +12,7 @@ check load_message 'dmesg | grep -q "toa load success"'
 check any_source_notice 'dmesg | grep -q "accepted from any source"'
 check proc_stats_names 'grep -q "^syn_recv_sock_toa " /proc/net/toa_stats && grep -q "^ip6_address_free " /proc/net/toa_stats'
 
-for s in formats families malformed trust cookies transparent; do
+for s in formats families malformed trust cookies transparent libtoa; do
   toa-e2e "$s"
 done
 toa-e2e mass --count "${TOA_MASS:-10000}"

@@ -7,7 +7,7 @@
 // getsockopt(TOA_SO_GET_LOOKUP), against what the simulator says it sent.
 //
 //   toa-e2e <suite> [--seconds N] [--count N]
-//   suites: formats families malformed trust cookies transparent mass load hold
+//   suites: formats families malformed trust cookies transparent libtoa mass load hold
 //
 // Prints `RESULT <name> PASS|FAIL <detail>` lines and a last line `e2e: N passed, M failed`.
 #include <arpa/inet.h>
@@ -29,7 +29,10 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+
 #include "lbsim.hpp"
+#include "toa/toa.hpp"
 #include "toa/uapi.h"
 
 using namespace toa::lbsim;
@@ -320,8 +323,12 @@ struct Case {
 	bool kernel_may_drop = false;
 };
 
+// More checks on the accepted socket: returns what is wrong, empty when all is right.
+using Extra = std::function<std::string(int fd, const Want &w, const Conn &c)>;
+
 // One connection through the simulator; the server side is checked and closed.
-bool run_case(const Case &k, bool report = true, Want *want_out = nullptr)
+bool run_case(const Case &k, bool report = true, Want *want_out = nullptr,
+	      const Extra &extra = nullptr)
 {
 	ConnConfig cc;
 	cc.lb = k.lb;
@@ -357,6 +364,8 @@ bool run_case(const Case &k, bool report = true, Want *want_out = nullptr)
 			*want_out = w;
 		Endpoint lb = c.lb();
 		why = verify(s, w, k.server->family, lb);
+		if (extra)
+			why += extra(fd, w, c);
 		ok = why.empty();
 		if (!ok)
 			why += " (expected " + (w.toa ? w.client.str() : std::string("no TOA")) + ")";
@@ -631,6 +640,61 @@ void suite_transparent()
 	run_case(k);
 }
 
+// libtoa's lookup on real TOA sockets (and without TOA): origin, client, option, lb.
+void suite_libtoa()
+{
+	auto check = [](int fd, const Want &w, const Conn &c) -> std::string {
+		auto r = toa::get_client(fd);
+		if (!r)
+			return " get_client: " + r.error().message();
+		std::string got = toa::format(r->address).c_str();
+		std::string lb = r->lb.empty() ? "-" : toa::format(r->lb).c_str();
+		std::ostringstream bad;
+		if (w.toa) {
+			if (r->origin != toa::origin::option)
+				bad << " origin=" << toa::format_origin(*r).c_str();
+			if (got != w.client.str())
+				bad << " client=" << got << " want " << w.client.str();
+			if (r->kind != w.kind || r->length != w.len || uint8_t(r->packet) != w.packet)
+				bad << " option " << int(r->kind) << "/" << int(r->length) << " packet "
+				    << int(r->packet);
+			if (lb != c.lb().str())
+				bad << " lb=" << lb << " want " << c.lb().str();
+		} else {
+			if (r->origin != toa::origin::peer)
+				bad << " origin=" << toa::format_origin(*r).c_str() << " want peer";
+			if (got != c.lb().str())
+				bad << " client=" << got << " want the peer " << c.lb().str();
+		}
+		return bad.str();
+	};
+	struct L {
+		const char *name;
+		const Server *srv;
+		Endpoint lb;
+		bool toa;
+		Format f;
+		Endpoint client;
+	};
+	const L cases[] = {
+		{"libtoa_v4", &g.s4, kLb4, true, Format::F200_8, kClient4},
+		{"libtoa_v6", &g.s6, kLb6, true, Format::F254_20, kClient6},
+		{"libtoa_nat64", &g.s4, kLb4, true, Format::F253_20, kClient6},
+		{"libtoa_dualstack_v4", &g.sds, kLb4, true, Format::F254_8, kClient4},
+		{"libtoa_no_toa_v4", &g.s4, kLb4, false, Format::F200_8, kClient4},
+		{"libtoa_no_toa_v6", &g.s6, kLb6, false, Format::F200_8, kClient4},
+	};
+	for (const L &l : cases) {
+		Case k;
+		k.name = l.name;
+		k.server = l.srv;
+		k.lb = l.lb;
+		if (l.toa)
+			k.ack = {OptionSpec::toa(l.f, l.client)};
+		run_case(k, true, nullptr, check);
+	}
+}
+
 // 10,000 connections (by default) alternating with and without TOA, each with its own
 // client: sockets are freed and their memory reused all the time.
 void suite_mass(int count)
@@ -859,6 +923,8 @@ int main(int argc, char **argv)
 		suite_cookies();
 	else if (suite == "transparent")
 		suite_transparent();
+	else if (suite == "libtoa")
+		suite_libtoa();
 	else if (suite == "mass")
 		suite_mass(count > 0 ? count : 10000);
 	else if (suite == "load")

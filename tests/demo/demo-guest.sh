@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: MIT
+# In the guest: the demo's story. Lines starting with "DEMO|" are shown to the user.
+say() { echo "DEMO| $*"; }
+run() {
+  echo "DEMO|   # $*"
+  "$@" >/tmp/run.out 2>&1
+  rc=$?
+  sed 's/^/DEMO|   /' /tmp/run.out
+  return $rc
+}
+check() { if eval "$2"; then echo "RESULT $1 PASS"; else echo "RESULT $1 FAIL $3"; fi; }
+last_accept() { grep '^accepted' /tmp/server.log | tail -n 1; }
+wait_accepts() { for i in $(seq 1 50); do [ "$(grep -c '^accepted' /tmp/server.log)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
+
+say "A Kubernetes worker node: Debian's $(uname -r) kernel, booted in QEMU, no network."
+say "Addresses (documentation ranges): the node 192.0.2.1, the load balancer's SNAT"
+say "address 198.51.100.2, clients 203.0.113.7 and 2001:db8:c::7."
+say ""
+say "1. Load the module, as on a node: insmod, then verify with lsmod and dmesg."
+run insmod "$TOA_MODULES/toa.ko"
+check insmod 'lsmod | grep -q "^toa "'
+run sh -c 'lsmod | grep toa'
+run sh -c 'dmesg | grep -i "toa:" | grep -v taint'
+say ""
+say "2. Start the example server (examples/echo_server.cpp, linked with libtoa) on port 8080."
+say "   It logs, for each connection, the client libtoa reports and where it came from."
+toa-echo-server-static 8080 >/tmp/server.log 2>&1 &
+sleep 0.5
+run cat /tmp/server.log
+say ""
+say "3. Client 203.0.113.7:40000 connects through Tencent CLB. The node sees the connection"
+say "   coming from the load balancer (198.51.100.2); the client is only in TCP option"
+say "   kind 200 (TCPOPT_ADDR) on the handshake ACK. The simulator plays the load balancer."
+toa-lbsim connect --server 192.0.2.1:8080 --lb 198.51.100.2 --client 203.0.113.7:40000 \
+  --format 200/8 --at ack --send "hello from 203.0.113.7" --expect-echo --hold 3000 \
+  >/tmp/lb1.out 2>&1 &
+lb=$!
+wait_accepts 1
+say "   While the connection is open, toa-inspect lists it (load balancer and real client):"
+run toa-inspect conns
+wait $lb
+run cat /tmp/lb1.out
+say "   The server logged:"
+run sh -c 'grep "^accepted" /tmp/server.log | tail -n 1'
+check clb_ipv4_client 'last_accept | grep -q "client=203.0.113.7:40000 via=TOA(kind 200, ack) lb=198.51.100.2:"' "$(last_accept)"
+say "   -> the real client 203.0.113.7:40000, not the load balancer."
+say ""
+say "4. An IPv6 client, 2001:db8:c::7, reaches the IPv4 node through CLB's NAT64: option"
+say "   kind 253 carries the IPv6 address (the server can't see it with getpeername())."
+run toa-lbsim connect --server 192.0.2.1:8080 --lb 198.51.100.2 --client '[2001:db8:c::7]:40001' \
+  --format 253/20 --at ack --send "hello over NAT64" --expect-echo
+wait_accepts 2
+run sh -c 'grep "^accepted" /tmp/server.log | tail -n 1'
+check clb_nat64_client 'last_accept | grep -q "client=\[2001:db8:c::7\]:40001 via=TOA(kind 253, ack)"' "$(last_accept)"
+say "   -> the IPv6 client, through libtoa (getsockopt TOA_SO_GET_CLIENT)."
+say ""
+say "5. A client that connects directly, without a load balancer: no option, so the"
+say "   server sees the plain peer, as without the module."
+run toa-lbsim connect --server 192.0.2.1:8080 --lb 203.0.113.50 --no-toa --send "hi" --expect-echo
+wait_accepts 3
+run sh -c 'grep "^accepted" /tmp/server.log | tail -n 1'
+check direct_client 'last_accept | grep -q "client=203.0.113.50:[0-9]* via=peer"' "$(last_accept)"
+say ""
+say "6. The module's counters (toa-inspect stats; also /proc/net/toa_stats):"
+run toa-inspect stats
+check stats_counted 'toa-inspect stats --json | grep -q "\"syn_recv_sock_toa\": *2"' "$(toa-inspect stats --json 2>&1 | head -c 300)"
+say ""
+say "7. Unload: rmmod works at any time; sockets keep working without the module."
+run rmmod toa
+run sh -c 'dmesg | grep -i "toa unload"'
+check rmmod '! lsmod | grep -q "^toa "'
+say ""
+say "Done: the server saw 203.0.113.7 and 2001:db8:c::7 behind the load balancer."
