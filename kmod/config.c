@@ -164,7 +164,7 @@ static int toa_edit_trusted(struct toa_config **cfg, void *arg)
 	struct toa_cidr cidrs[TOA_TRUSTED_MAX_CIDRS];
 	unsigned int n = 0;
 
-	if (sysfs_streq(s, "any"))
+	if (sysfs_streq(s, "any") || sysfs_streq(s, "none"))
 		s = "";
 	while (*s && *s != '\n') {
 		size_t len = strcspn(s, ", \n");

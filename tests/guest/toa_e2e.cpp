@@ -8,12 +8,14 @@
 //
 //   toa-e2e <suite> [--seconds N] [--count N]
 //   suites: formats families malformed trust cookies transparent libtoa mass load hold
+//           open single;  toa-e2e as-nobody CMD... runs CMD without privileges
 //
 // Prints `RESULT <name> PASS|FAIL <detail>` lines and a last line `e2e: N passed, M failed`.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -811,9 +813,10 @@ void suite_load(int seconds)
 		       " wrong=" + std::to_string(wrong) + " " + first_wrong);
 }
 
-// Opens TOA connections, prints READY, waits for /tmp/go (the script removes the
-// module meanwhile), then checks the sockets work as without the module.
-void suite_hold(int count)
+// Opens TOA connections (IPv4, IPv6, NAT64), prints READY, waits for /tmp/go. With
+// after_unload (the script removed the module meanwhile) it then checks the sockets
+// work as without the module; else it just closes them.
+void suite_hold(int count, bool after_unload)
 {
 	struct Open {
 		std::unique_ptr<Conn> c;
@@ -822,12 +825,15 @@ void suite_hold(int count)
 	};
 	std::vector<Open> open;
 	for (int i = 0; i < count; i++) {
-		const Server *srv = i % 2 ? &g.s6 : &g.s4;
+		const Server *srv = i % 3 == 1 ? &g.s6 : &g.s4;
+		bool nat64 = i % 3 == 2;
 		ConnConfig cc;
 		cc.lb = srv == &g.s6 ? kLb6 : kLb4;
 		cc.server = srv->addr;
-		Endpoint client = srv == &g.s6 ? kClient6 : kClient4;
-		cc.ack_opts = {OptionSpec::toa(srv == &g.s6 ? Format::F254_20 : Format::F200_8, client)};
+		Endpoint client = srv == &g.s6 || nat64 ? kClient6 : kClient4;
+		client.port = uint16_t(client.port + i);
+		Format f = nat64 ? Format::F253_20 : srv == &g.s6 ? Format::F254_20 : Format::F200_8;
+		cc.ack_opts = {OptionSpec::toa(f, client)};
 		auto c = std::make_unique<Conn>(*g.st, cc);
 		sockaddr_storage acc{};
 		socklen_t alen;
@@ -836,7 +842,7 @@ void suite_hold(int count)
 		int fd = accept_wait(srv->fd, &acc, &alen);
 		if (fd < 0)
 			break;
-		if (sockaddr_str(acc) != as_seen_by(srv->family, client)) {
+		if (sockaddr_str(acc) != as_seen_by(srv->family, nat64 ? cc.lb : client) && !nat64) {
 			result("hold_before_unload", false, "accept gave " + sockaddr_str(acc));
 			return;
 		}
@@ -849,6 +855,14 @@ void suite_hold(int count)
 	struct stat sb;
 	for (int i = 0; i < 60000 && stat("/tmp/go", &sb); i += 20)
 		g.st->poll(20);
+	if (!after_unload) {
+		for (auto &o : open) {
+			::close(o.fd);
+			o.c->close_fin(3000, false);
+		}
+		g.st->poll(50);
+		return;
+	}
 	int bad = 0;
 	std::string why;
 	for (auto &o : open) {
@@ -889,6 +903,29 @@ void suite_hold(int count)
 	result("hold_sockets_work_after_unload", bad == 0, why);
 }
 
+// One IPv4 connection with option 200/8 from 198.51.100.2: --want toa or none.
+void suite_single(const std::string &want)
+{
+	Case k;
+	k.name = "single_want_" + want;
+	k.server = &g.s4;
+	k.ack = {OptionSpec::toa(Format::F200_8, kClient4)};
+	k.force_no_toa = want == "none";
+	run_case(k);
+}
+
+// Runs a command as nobody, without capabilities (CAP_NET_ADMIN tests).
+int as_nobody(char **cmd)
+{
+	if (!cmd[0] || setgroups(0, nullptr) || setgid(65534) || setuid(65534)) {
+		std::perror("as-nobody");
+		return 2;
+	}
+	execvp(cmd[0], cmd);
+	std::perror(cmd[0]);
+	return 127;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -898,12 +935,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	std::string suite = argv[1];
+	if (suite == "as-nobody")
+		return as_nobody(argv + 2);
 	int seconds = 20, count = -1;
+	std::string want = "toa";
 	for (int i = 2; i + 1 < argc; i += 2) {
 		if (!std::strcmp(argv[i], "--seconds"))
 			seconds = std::atoi(argv[i + 1]);
 		else if (!std::strcmp(argv[i], "--count"))
 			count = std::atoi(argv[i + 1]);
+		else if (!std::strcmp(argv[i], "--want"))
+			want = argv[i + 1];
 	}
 	std::setvbuf(stdout, nullptr, _IOLBF, 0);
 	std::string err;
@@ -930,7 +972,11 @@ int main(int argc, char **argv)
 	else if (suite == "load")
 		suite_load(seconds);
 	else if (suite == "hold")
-		suite_hold(count > 0 ? count : 8);
+		suite_hold(count > 0 ? count : 8, true);
+	else if (suite == "open")
+		suite_hold(count > 0 ? count : 6, false);
+	else if (suite == "single")
+		suite_single(want);
 	else {
 		std::fprintf(stderr, "unknown suite %s\n", suite.c_str());
 		return 2;
