@@ -122,6 +122,25 @@ static struct toa_proto_slot *toa_proto_slot_get(struct proto *orig)
 	return s;
 }
 
+/*
+ * A listener that outlived an earlier load of the module holds that load's copy, now
+ * the same as the kernel's table: the slot of the table with the same contents serves.
+ */
+static struct toa_ops_slot *toa_ops_slot_of_clone(const struct proto_ops *ops)
+{
+	int i;
+
+	for (i = 0; i < TOA_SLOTS; i++) {
+		const struct proto_ops *orig = smp_load_acquire(&toa_ops[i].orig);
+
+		if (!orig)
+			break;
+		if (!memcmp(ops, orig, sizeof(*ops)))
+			return &toa_ops[i];
+	}
+	return NULL;
+}
+
 static struct toa_ops_slot *toa_ops_slot_get(const struct proto_ops *orig)
 {
 	struct toa_ops_slot *s = toa_ops_slot_find(orig);
@@ -131,7 +150,7 @@ static struct toa_ops_slot *toa_ops_slot_get(const struct proto_ops *orig)
 	if (s)
 		return s;
 	spin_lock_irqsave(&toa_slot_lock, flags);
-	s = toa_ops_slot_find(orig);
+	s = toa_ops_slot_find(orig) ?: toa_ops_slot_of_clone(orig);
 	for (i = 0; !s && i < TOA_SLOTS; i++) {
 		struct proto_ops *copy;
 
@@ -219,10 +238,11 @@ static void toa_release_cb(struct sock *sk)
 	if (sock && prot == &ps->copy) {
 		rcu_read_lock();
 		if (!READ_ONCE(toa_unloading)) {
-			struct toa_ops_slot *os = toa_ops_slot_get(sock->ops);
+			const struct proto_ops *ops = READ_ONCE(sock->ops);
+			struct toa_ops_slot *os = toa_ops_slot_get(ops);
 
-			if (os)
-				cmpxchg(&sock->ops, os->orig, os->copy);
+			if (os && ops != os->copy)
+				cmpxchg(&sock->ops, ops, os->copy);
 			cmpxchg(&sk->sk_prot, prot, ps->orig);
 		}
 		rcu_read_unlock();
@@ -311,10 +331,10 @@ void toa_point_listener(struct socket *sock)
 	if (!ops || READ_ONCE(toa_unloading))
 		return;
 	os = toa_ops_slot_get(ops);
-	if (!os || ops != os->orig)
+	if (!os || ops == os->copy)
 		return;
 	WRITE_ONCE(toa_listeners_pointed, true);
-	cmpxchg(&sock->ops, os->orig, os->copy);
+	cmpxchg(&sock->ops, ops, os->copy);
 }
 
 /* Gives @sk its own pointers back where ours are still set. */

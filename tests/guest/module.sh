@@ -25,7 +25,8 @@ h=$(stat_total hook_release_cb) t=$(stat_total syn_recv_sock_toa)
 check release_cb_once_per_toa_conn '[ "$h" -le "$t" ]' "hook_release_cb=$h syn_recv_sock_toa=$t"
 
 # rmmod under load: connections and getpeername/getsockopt while the module goes and comes.
-toa-e2e load --seconds 30 > /tmp/load.out 2>&1 &
+rm -f /tmp/final /tmp/stop
+toa-e2e load --seconds 90 > /tmp/load.out 2>&1 &
 pid=$!
 cycles=0
 for i in 1 2 3 4 5 6; do
@@ -35,6 +36,9 @@ for i in 1 2 3 4 5 6; do
   insmod "$ko" || { fail "insmod_under_load_$i"; continue; }
   cycles=$((cycles + 1))
 done
+touch /tmp/final
+sleep 3
+touch /tmp/stop
 wait $pid
 cat /tmp/load.out
 check unload_cycles_under_load '[ $cycles -eq 6 ]' "cycles=$cycles"

@@ -736,7 +736,10 @@ void suite_load(int seconds)
 		int fam;
 	};
 	std::deque<Open> open;
-	for (long i = 0; std::chrono::steady_clock::now() < end; i++) {
+	long strict_ok = 0, strict_bad = 0;
+	std::string strict_why;
+	struct stat sb;
+	for (long i = 0; std::chrono::steady_clock::now() < end && stat("/tmp/stop", &sb); i++) {
 		const Server *srv = (i % 3 == 0) ? &g.s6 : &g.s4;
 		bool toa = i % 2 == 0;
 		Endpoint client = srv == &g.s6 ? kClient6 : kClient4;
@@ -757,9 +760,17 @@ void suite_load(int seconds)
 		if (fd < 0)
 			continue;
 		conns++;
-		open.push_back({std::move(c), fd, toa, client, open.empty() ? cc.lb : cc.lb,
-				srv->family});
-		open.back().lb = open.back().c->lb();
+		Endpoint lb = c->lb();
+		// Once the script is done unloading (/tmp/final), every answer must be exact:
+		// also on listeners that lived through the reloads.
+		if (stat("/tmp/final", &sb) == 0) {
+			std::string want = as_seen_by(srv->family, toa ? client : lb);
+			if (sockaddr_str(acc) == want)
+				strict_ok++;
+			else if (!strict_bad++)
+				strict_why = "accept " + sockaddr_str(acc) + " want " + want;
+		}
+		open.push_back({std::move(c), fd, toa, client, lb, srv->family});
 		for (auto &o : open) {
 			for (int r = 0; r < 4; r++) {
 				sockaddr_storage ss{};
@@ -807,6 +818,10 @@ void suite_load(int seconds)
 	}
 	open.clear();
 	g.st->poll(10);
+	if (stat("/tmp/final", &sb) == 0)
+		result("load_exact_after_reloads", strict_ok > 0 && strict_bad == 0,
+		       "ok=" + std::to_string(strict_ok) + " bad=" + std::to_string(strict_bad) +
+			       " " + strict_why);
 	result("load_no_wrong_answer", wrong == 0 && conns > 0,
 	       "conns=" + std::to_string(conns) + " calls=" + std::to_string(calls) +
 		       " client=" + std::to_string(toa_seen) + " lb=" + std::to_string(plain_seen) +
