@@ -73,7 +73,8 @@ enum toa_packet {
  *   EOPNOTSUPP   not a TCP socket
  *   ENOPROTOOPT  no toa module is loaded (the kernel does not know the option)
  *   EFAULT       bad buffer
- * On success *optlen is set to the size of the structure.
+ * A longer buffer is fine: on success the structure is written at its start and
+ * *optlen is set to its size, so a later version may grow it at the end.
  */
 #define TOA_BASE_CTL 4096
 #define TOA_SO_SET_MAX TOA_BASE_CTL
