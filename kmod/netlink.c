@@ -551,4 +551,7 @@ void toa_netlink_exit(void)
 	genl_unregister_family(&toa_genl_family);
 }
 
-MODULE_ALIAS_GENL_FAMILY(TOA_GENL_NAME);
+/*
+ * No MODULE_ALIAS_GENL_FAMILY: a family lookup (toa-inspect status, by anyone) would
+ * load the module, and loading it changes what getpeername() returns on the node.
+ */

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+#include "text.h"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+namespace toa_inspect {
+
+size_t Address::size() const
+{
+	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+}
+
+bool Address::operator==(const Address &o) const
+{
+	return family == o.family && std::memcmp(bytes.data(), o.bytes.data(), size()) == 0;
+}
+
+namespace {
+
+bool is_v4_mapped(const Address &a)
+{
+	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	return a.family == AF_INET6 && std::memcmp(a.bytes.data(), prefix, 12) == 0;
+}
+
+bool prefix_equal(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	unsigned full = bits / 8, rest = bits % 8;
+	if (std::memcmp(a, b, full) != 0)
+		return false;
+	if (!rest)
+		return true;
+	uint8_t mask = static_cast<uint8_t>(0xff << (8 - rest));
+	return (a[full] & mask) == (b[full] & mask);
+}
+
+// Clears the bits below the prefix; returns whether any was set.
+bool clear_host_bits(Address &a, unsigned prefix)
+{
+	bool had = false;
+	for (size_t i = 0; i < a.size(); i++) {
+		unsigned first = static_cast<unsigned>(i) * 8;
+		uint8_t keep;
+		if (first + 8 <= prefix)
+			keep = 0xff;
+		else if (first >= prefix)
+			keep = 0;
+		else
+			keep = static_cast<uint8_t>(0xff << (8 - (prefix - first)));
+		if (a.bytes[i] & ~keep)
+			had = true;
+		a.bytes[i] &= keep;
+	}
+	return had;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep)
+{
+	std::vector<std::string_view> out;
+	size_t start = 0;
+	for (;;) {
+		size_t p = s.find(sep, start);
+		if (p == std::string_view::npos) {
+			out.push_back(s.substr(start));
+			return out;
+		}
+		out.push_back(s.substr(start, p - start));
+		start = p + 1;
+	}
+}
+
+const FormatInfo kFormats[] = {
+	{TOA_FMT_254_8, 254, 8, "254/8", "LVS, DPVS, Huawei ELB, Alibaba Anti-DDoS; IPv4"},
+	{TOA_FMT_254_20, 254, 20, "254/20", "DPVS IPv6 and NAT64"},
+	{TOA_FMT_200_8, 200, 8, "200/8", "Tencent Cloud CLB; IPv4"},
+	{TOA_FMT_253_20, 253, 20, "253/20", "Tencent CLB NAT64, Alibaba LVS IPv6"},
+	{TOA_FMT_253_8, 253, 8, "253/8", "UCloud; IPv4"},
+	{TOA_FMT_249_40, 249, 40, "249/40", "Alibaba Anti-DDoS NAT64"},
+	{TOA_FMT_28_7, 28, 7, "28/7", "Alibaba Cloud CDN; IPv4, no port"},
+};
+static_assert(sizeof(kFormats) / sizeof(kFormats[0]) == __TOA_FMT_MAX,
+	      "a format of enum toa_format is missing here (and in toa-inspect.8)");
+
+} // namespace
+
+bool Cidr::contains(const Address &a) const
+{
+	if (addr.family == a.family)
+		return prefix_equal(addr.bytes.data(), a.bytes.data(), prefix);
+	if (addr.family == AF_INET && is_v4_mapped(a))
+		return prefix_equal(addr.bytes.data(), a.bytes.data() + 12, prefix);
+	return false;
+}
+
+const FormatInfo *format_table()
+{
+	return kFormats;
+}
+
+const FormatInfo *find_format(uint8_t kind, uint8_t len)
+{
+	for (const auto &f : kFormats)
+		if (f.kind == kind && f.len == len)
+			return &f;
+	return nullptr;
+}
+
+std::optional<Address> parse_address(std::string_view s)
+{
+	if (s.empty() || s.size() > INET6_ADDRSTRLEN || s.find('\0') != std::string_view::npos)
+		return std::nullopt;
+	std::string z(s);
+	Address a;
+	if (inet_pton(AF_INET, z.c_str(), a.bytes.data()) == 1) {
+		a.family = AF_INET;
+		return a;
+	}
+	if (inet_pton(AF_INET6, z.c_str(), a.bytes.data()) == 1) {
+		a.family = AF_INET6;
+		return a;
+	}
+	return std::nullopt;
+}
+
+std::optional<uint64_t> parse_u64(std::string_view s)
+{
+	if (s.empty() || s.size() > 20)
+		return std::nullopt;
+	uint64_t v = 0;
+	for (char c : s) {
+		if (c < '0' || c > '9')
+			return std::nullopt;
+		uint64_t d = static_cast<uint64_t>(c - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return std::nullopt;
+		v = v * 10 + d;
+	}
+	return v;
+}
+
+std::optional<uint32_t> parse_u32(std::string_view s)
+{
+	auto v = parse_u64(s);
+	if (!v || *v > UINT32_MAX)
+		return std::nullopt;
+	return static_cast<uint32_t>(*v);
+}
+
+std::optional<uint16_t> parse_port(std::string_view s)
+{
+	auto v = parse_u64(s);
+	if (!v || *v == 0 || *v > 65535)
+		return std::nullopt;
+	return static_cast<uint16_t>(*v);
+}
+
+std::optional<Cidr> parse_cidr(std::string_view s, bool strict)
+{
+	Cidr c;
+	size_t slash = s.find('/');
+	auto a = parse_address(s.substr(0, slash));
+	if (!a)
+		return std::nullopt;
+	c.addr = *a;
+	unsigned max = a->family == AF_INET ? 32 : 128;
+	if (slash == std::string_view::npos) {
+		c.prefix = static_cast<uint8_t>(max);
+		return c;
+	}
+	std::string_view p = s.substr(slash + 1);
+	if (p.size() > 3)
+		return std::nullopt;
+	auto v = parse_u64(p);
+	if (!v || *v > max)
+		return std::nullopt;
+	c.prefix = static_cast<uint8_t>(*v);
+	if (clear_host_bits(c.addr, c.prefix) && strict)
+		return std::nullopt;
+	return c;
+}
+
+std::optional<std::vector<Cidr>> parse_cidr_list(std::string_view s, bool strict,
+						 std::string *bad)
+{
+	std::vector<Cidr> out;
+	if (s.empty() || s == "none")
+		return out;
+	for (auto part : split(s, ',')) {
+		auto c = parse_cidr(part, strict);
+		if (!c) {
+			if (bad)
+				*bad = std::string(part);
+			return std::nullopt;
+		}
+		out.push_back(*c);
+	}
+	return out;
+}
+
+std::optional<Endpoint> parse_endpoint(std::string_view s)
+{
+	Endpoint ep;
+	std::string_view host, port;
+	if (!s.empty() && s.front() == '[') {
+		size_t close = s.find(']');
+		if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != ':')
+			return std::nullopt;
+		host = s.substr(1, close - 1);
+		port = s.substr(close + 2);
+		auto a = parse_address(host);
+		if (!a || a->family != AF_INET6)
+			return std::nullopt;
+		ep.addr = *a;
+	} else {
+		size_t colon = s.rfind(':');
+		if (colon == std::string_view::npos)
+			return std::nullopt;
+		host = s.substr(0, colon);
+		port = s.substr(colon + 1);
+		auto a = parse_address(host);
+		if (!a || a->family != AF_INET)
+			return std::nullopt;
+		ep.addr = *a;
+	}
+	auto p = parse_port(port);
+	if (!p)
+		return std::nullopt;
+	ep.port = *p;
+	return ep;
+}
+
+std::optional<uint32_t> parse_formats(std::string_view s, std::string *bad)
+{
+	if (s == "default")
+		return TOA_FMT_DEFAULT;
+	if (s == "all")
+		return TOA_FMT_ALL;
+	if (s == "none")
+		return 0u;
+	uint32_t mask = 0;
+	for (auto part : split(s, ',')) {
+		const FormatInfo *found = nullptr;
+		for (const auto &f : kFormats)
+			if (part == f.name)
+				found = &f;
+		if (!found) {
+			if (bad)
+				*bad = std::string(part);
+			return std::nullopt;
+		}
+		mask |= TOA_FMT_BIT(found->format);
+	}
+	return mask;
+}
+
+std::optional<bool> parse_switch(std::string_view s)
+{
+	if (s == "on" || s == "yes" || s == "true" || s == "1")
+		return true;
+	if (s == "off" || s == "no" || s == "false" || s == "0")
+		return false;
+	return std::nullopt;
+}
+
+namespace {
+
+std::string escape(std::string_view s, bool quotes)
+{
+	std::string o;
+	for (char ch : s) {
+		unsigned char c = static_cast<unsigned char>(ch);
+		if (c == '\n') {
+			o += "\\n";
+		} else if (c == '\t') {
+			o += "\\t";
+		} else if (c < 0x20 || c == 0x7f) {
+			static const char hex[] = "0123456789abcdef";
+			o += "\\x";
+			o += hex[c >> 4];
+			o += hex[c & 15];
+		} else if (quotes && (c == '"' || c == '\\')) {
+			o += '\\';
+			o += ch;
+		} else {
+			o += ch;
+		}
+	}
+	return o;
+}
+
+} // namespace
+
+std::string printable(std::string_view s)
+{
+	return escape(s, false);
+}
+
+std::string quoted(std::string_view s)
+{
+	return "\"" + escape(s, true) + "\"";
+}
+
+} // namespace toa_inspect
