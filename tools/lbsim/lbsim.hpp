@@ -123,7 +123,9 @@ struct OptionSpec {
 		Eol,       // 0 (a Linux-style parser stops here)
 		Len0,      // kind, 0      (parser stops: "silly option")
 		Len1,      // kind, 1      (parser stops)
-		BadLen,    // a TOA kind with a wrong length (default format len + 2): not a TOA
+		BadLen,    // a TOA kind with a wrong length (default format len + 2): a
+		           // malformed TOA (the walk stops) when a format of that kind is
+		           // enabled, else an unknown option (skipped)
 		Truncated, // the TOA's header and as much data as fits up to the end of the
 		           // option space; its length byte runs past the end (parser stops).
 		           // Must be the last item.
@@ -157,7 +159,8 @@ enum class Malformation : uint8_t {
 	Len0,       // [kind/0, toa]                      -> malformed (nothing)
 	Len1,       // [kind/1, toa]                      -> malformed
 	Truncated,  // [toa cut at the end of the space]  -> malformed
-	BadLen,     // [kind/len+2 instead of the toa]    -> none
+	BadLen,     // [kind/len+2 instead of the toa]    -> malformed (none when no
+	            //                                       format of the kind is read)
 	Forged,     // [toa, forged toa]                  -> found: the first (real) one
 	EolBefore,  // [EOL, toa]                         -> none
 	NopBefore,  // [NOP, NOP, NOP, toa]               -> found (unaligned)
@@ -167,7 +170,8 @@ enum class Malformation : uint8_t {
 std::optional<Malformation> parse_malformation(std::string_view s);
 const char *malformation_name(Malformation m);
 // The option list for one real TOA with a malformation; `forged` is the client of the
-// forged option (Forged only).
+// forged option (Forged only). The results above are those of expect_first_toa() with
+// the format `f` enabled.
 OptionList make_option_list(Format f, const Endpoint &client, Malformation m,
 			    const Endpoint &forged = {});
 
@@ -215,8 +219,9 @@ bool encode_options(const OptionList &list, const StackOpts &st, bool auto_fit,
 //   EOL ends the list; NOP is one byte; any other kind needs a length byte, and a
 //   length < 2 or past the end of the option space stops the walk with nothing more.
 //   An option whose (kind, len) is an enabled format is the TOA (28/7 also needs
-//   version 1); other options, TOA kinds with other lengths included, are skipped.
-//   The first TOA wins.
+//   version 1, else the walk stops); a kind of an enabled format with a length no
+//   format of that kind has (but 28/4, RFC 5482 User Timeout) is a malformed TOA and
+//   stops the walk; other options are skipped. The first TOA wins.
 struct Expectation {
 	enum class Result : uint8_t { None, Found, Malformed };
 	Result result = Result::None;

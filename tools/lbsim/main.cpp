@@ -64,7 +64,8 @@ Connection options (connect):
                        alibaba6 cdn
   --kind K --len L     override the option's kind/length (data laid out as --format)
   --info HEX           the 20 info bytes of 249/40 (default zeros)
-  --version-byte N     the version byte of 28/7 (default 1)
+  --version-byte N     the version byte of 28/7 (default 1; another one is a
+                       malformed 28/7 when 28/7 is read)
   --no-toa             no TOA option at all (plain connection)
   --raw HEX            put these option bytes instead of a TOA (custom options)
   --at LIST            packets carrying the option: syn, ack, data, comma separated
@@ -122,7 +123,10 @@ Random mode (random), besides the connection options above that apply:
 Expectation rule (the receiver's walk over the options, Linux style): EOL ends the
 list; NOP is one byte; any other kind needs a length byte; a length below 2 or past
 the end stops the walk (malformed); an option whose kind and length form an enabled
-format is the TOA (28/7 also needs version 1); the first TOA wins.
+format is the TOA (a 28/7 whose version is not 1 stops the walk: malformed); the kind
+of an enabled format with a length no format of that kind has (but 28/4, RFC 5482
+User Timeout) also stops it (malformed); other options, disabled formats included,
+are skipped; the first TOA wins.
 
 Kernel drops: Linux >= 6.7 checks the option list before anything else sees it
 (tcp_do_parse_auth_options) and DROPS a segment when it meets a length below 2 or past
@@ -953,12 +957,14 @@ int cmd_formats()
 		       fi.who,
 		       (TOA_FMT_DEFAULT & TOA_FMT_BIT(i)) ? "" : " [not read by default]");
 	}
-	printf("\nMalformations (--malformed), around one real TOA:\n"
+	printf("\nMalformations (--malformed), around one real TOA (results with its format\n"
+	       "read; see the expectation rule in --help):\n"
 	       "  none             [toa]                      found\n"
 	       "  len0             [kind/0, toa]              malformed: nothing\n"
 	       "  len1             [kind/1, toa]              malformed: nothing\n"
 	       "  truncated        [toa cut by the end]       malformed: nothing\n"
-	       "  badlen           [kind/len+2]               none (not a TOA)\n"
+	       "  badlen           [kind/len+2]               malformed: nothing (none when\n"
+	       "                                              no format of the kind is read)\n"
 	       "  forged           [toa, forged toa]          found: the first\n"
 	       "  eol              [EOL, toa]                 none\n"
 	       "  nop              [NOP, NOP, NOP, toa]       found (unaligned)\n"

@@ -108,12 +108,18 @@ std::vector<uint8_t> gen_list(Rng &r, size_t budget)
 				put_valid_toa(r, out, fi);
 			else if (room >= 8)
 				put_valid_toa(r, out, format_info(Format::F200_8));
-		} else if (pick < 50) { // a TOA kind with a length of no format
+		} else if (pick < 50) {
+			// A TOA kind with a length of no format: a malformed TOA that stops the
+			// walk when a format of that kind is enabled, an unknown option (skipped)
+			// otherwise; kind 28 is half the time 28/4 (RFC 5482 User Timeout), never
+			// a TOA.
 			if (room < 2)
 				continue;
 			uint8_t kind = kToaKinds[r.below(sizeof(kToaKinds))];
 			size_t maxlen = room < 40 ? room : 40;
 			uint8_t len = static_cast<uint8_t>(2 + r.below(static_cast<uint32_t>(maxlen - 1)));
+			if (kind == 28 && room >= 4 && r.chance(50))
+				len = 4;
 			if (format_by_kind_len(kind, len))
 				len = static_cast<uint8_t>(len > 2 ? len - 1 : len + 1);
 			if (len > room || format_by_kind_len(kind, len))

@@ -737,6 +737,21 @@ Expectation expect_first_toa(const uint8_t *p, size_t len, uint32_t enabled)
 			return e;
 		}
 		auto f = format_by_kind_len(kind, olen);
+		// A kind one of whose enabled formats uses it, with a length none of its
+		// formats has, is a malformed TOA: the walk ends with nothing (28/4 is RFC 5482
+		// User Timeout, not a TOA).
+		bool kind_enabled = false, len_known = false;
+		for (unsigned fi = 0; fi < kFormatCount; fi++) {
+			const FormatInfo &info = format_info(static_cast<Format>(fi));
+			if (info.kind != kind)
+				continue;
+			len_known |= info.len == olen;
+			kind_enabled |= (enabled & TOA_FMT_BIT(fi)) != 0;
+		}
+		if (kind_enabled && !len_known && !(kind == 28 && olen == 4)) {
+			e.result = Expectation::Result::Malformed;
+			return e;
+		}
 		if (f && (enabled & TOA_FMT_BIT(static_cast<unsigned>(*f)))) {
 			const FormatInfo &fi = format_info(*f);
 			const uint8_t *d = p + i + 2;
@@ -751,15 +766,17 @@ Expectation expect_first_toa(const uint8_t *p, size_t len, uint32_t enabled)
 			}
 			c.addr.family = fi.family;
 			memcpy(c.addr.b, d, fi.family == AF_INET ? 4 : 16);
-			if (ok) {
-				e.result = Expectation::Result::Found;
-				e.format = *f;
-				e.kind = kind;
-				e.len = olen;
-				e.offset = static_cast<uint8_t>(i);
-				e.client = c;
+			if (!ok) { // 28/7 of another version
+				e.result = Expectation::Result::Malformed;
 				return e;
 			}
+			e.result = Expectation::Result::Found;
+			e.format = *f;
+			e.kind = kind;
+			e.len = olen;
+			e.offset = static_cast<uint8_t>(i);
+			e.client = c;
+			return e;
 		}
 		i += olen;
 	}

@@ -382,20 +382,28 @@ TEST(Malformed, Encodings)
 TEST(Malformed, EncodingsParseAsIntended)
 {
 	for (Format f : {Format::F254_8, Format::F200_8, Format::F253_8, Format::F254_20,
-			 Format::F253_20}) {
+			 Format::F253_20, Format::F28_7}) {
 		const Endpoint &c = format_info(f).family == AF_INET ? kC4 : kC6;
-		auto check = [&](Malformation m, Expectation::Result r, bool with_stack) {
+		// every format but those of f's kind
+		uint32_t other_kinds = 0;
+		for (unsigned i = 0; i < kFormatCount; i++)
+			if (format_info(static_cast<Format>(i)).kind != format_info(f).kind)
+				other_kinds |= TOA_FMT_BIT(i);
+		auto check = [&](Malformation m, Expectation::Result r, bool with_stack,
+				 uint32_t enabled = TOA_FMT_ALL) {
 			EncodedOptions e;
 			std::string err;
 			StackOpts st = with_stack ? syn_full() : StackOpts{};
 			ASSERT_TRUE(encode_options(make_option_list(f, c, m), st, true, e, &err))
 				<< malformation_name(m) << " " << format_info(f).name << " " << err;
-			Expectation x = expect_first_toa(e.bytes, e.len, TOA_FMT_ALL);
+			Expectation x = expect_first_toa(e.bytes, e.len, enabled);
 			EXPECT_EQ(x.result, r) << malformation_name(m) << " " << format_info(f).name
-					       << " " << hex(e.bytes, e.len);
+					       << " " << hex(e.bytes, e.len) << " enabled "
+					       << format_mask_str(enabled);
 			if (r == Expectation::Result::Found) {
 				EXPECT_EQ(x.format, f);
-				EXPECT_EQ(x.client, c);
+				EXPECT_EQ(x.client.addr, c.addr);
+				EXPECT_EQ(x.client.port, format_info(f).has_port ? c.port : 0);
 			}
 		};
 		for (bool ws : {false, true}) {
@@ -404,7 +412,12 @@ TEST(Malformed, EncodingsParseAsIntended)
 			check(Malformation::Len0, R::Malformed, ws);
 			check(Malformation::Len1, R::Malformed, ws);
 			check(Malformation::Truncated, R::Malformed, ws);
-			check(Malformation::BadLen, R::None, ws);
+			// a TOA kind with a wrong length is a malformed TOA while a format of
+			// that kind is read, an unknown option otherwise
+			check(Malformation::BadLen, R::Malformed, ws);
+			check(Malformation::BadLen, R::Malformed, ws,
+			      TOA_FMT_BIT(static_cast<unsigned>(f)));
+			check(Malformation::BadLen, R::None, ws, other_kinds);
 			check(Malformation::Forged, R::Found, ws);
 			check(Malformation::EolBefore, R::None, ws);
 			check(Malformation::NopBefore, R::Found, ws);
@@ -452,7 +465,14 @@ TEST(Expect, Basics)
 	e = X(H("1c0701cb007107"), TOA_FMT_ALL);
 	EXPECT_EQ(e.result, R::Found);
 	EXPECT_EQ(e.str(), "found 28/7 203.0.113.7");
-	EXPECT_EQ(X(H("1c0702cb007107"), TOA_FMT_ALL).result, R::None);
+	// 28/7 of another version: a malformed TOA while 28/7 is read, the walk stops
+	EXPECT_EQ(X(H("1c0702cb007107"), TOA_FMT_ALL).result, R::Malformed);
+	EXPECT_EQ(X(H("1c0702cb007107" "c8089c40cb007107"), TOA_FMT_ALL).result, R::Malformed);
+	// ... skipped while it is not (28 is then no TOA kind at all)
+	e = X(H("1c0702cb007107" "c8089c40cb007107"));
+	EXPECT_EQ(e.result, R::Found);
+	EXPECT_EQ(e.offset, 7);
+	EXPECT_EQ(e.str(), "found 200/8 203.0.113.7:40000");
 	EXPECT_EQ(X(H("1c040000"), TOA_FMT_ALL).result, R::None); // User Timeout
 	// 249/40
 	e = X(H("f9289c4020010db8000c00000000000000000007"
@@ -478,11 +498,52 @@ TEST(Expect, StopsLikeLinux)
 	// a TOA before the malformation is found
 	EXPECT_EQ(X(H("c8089c40cb007107" "0500")).result, R::Found);
 	EXPECT_EQ(X(H("c8089c40cb007107" "ff")).result, R::Found);
-	// a wrong length of a TOA kind is skipped, not fatal
-	Expectation e = X(H("c80a0000000000000000" "fe089c40cb007107"));
+	// a wrong length of an enabled TOA kind is a malformed TOA: the walk stops there
+	EXPECT_EQ(X(H("c80a0000000000000000" "fe089c40cb007107")).result, R::Malformed);
+	EXPECT_EQ(X(H("fe0a0000000000000000" "c8089c40cb007107"),
+		    TOA_FMT_BIT(TOA_FMT_254_20) | TOA_FMT_BIT(TOA_FMT_200_8))
+			  .result,
+		  R::Malformed); // 254/20 alone makes 254 a TOA kind
+	EXPECT_EQ(X(H("f9140000000000000000000000000000000000" "00" "c8089c40cb007107"),
+		    TOA_FMT_ALL)
+			  .result,
+		  R::Malformed); // 249/20
+	EXPECT_EQ(X(H("1c050000000101" "c8089c40cb007107"), TOA_FMT_ALL).result, R::Malformed);
+	// ... but not when no format of that kind is enabled: an unknown option, skipped
+	Expectation e = X(H("c80a0000000000000000" "fe089c40cb007107"), TOA_FMT_BIT(TOA_FMT_254_8));
 	EXPECT_EQ(e.result, R::Found);
 	EXPECT_EQ(e.kind, 254);
 	EXPECT_EQ(e.offset, 10);
+	e = X(H("1c050000000101" "c8089c40cb007107")); // 28/7 is off by default
+	EXPECT_EQ(e.result, R::Found);
+	EXPECT_EQ(e.offset, 7);
+	// a known format that is disabled is skipped, even when its kind is enabled:
+	// 254/20 off, 254/8 on, a 254/20 before a 200/8
+	e = X(H("fe149c4020010db8000c00000000000000000007" "c8089c40cb007107"),
+	      TOA_FMT_BIT(TOA_FMT_254_8) | TOA_FMT_BIT(TOA_FMT_200_8));
+	EXPECT_EQ(e.result, R::Found);
+	EXPECT_EQ(e.format, Format::F200_8);
+	EXPECT_EQ(e.offset, 20);
+	EXPECT_EQ(e.client, kC4);
+	// 253/8 off, 253/20 on
+	e = X(H("fd0800010a000001" "fd149c4020010db8000c00000000000000000007"),
+	      TOA_FMT_BIT(TOA_FMT_253_20));
+	EXPECT_EQ(e.result, R::Found);
+	EXPECT_EQ(e.format, Format::F253_20);
+	EXPECT_EQ(e.client, kC6);
+	// 28/4 is RFC 5482 User Timeout, not a malformed 28/7: skipped
+	e = X(H("1c040000" "c8089c40cb007107"), TOA_FMT_ALL);
+	EXPECT_EQ(e.result, R::Found);
+	EXPECT_EQ(e.offset, 4);
+	e = X(H("1c040000" "1c0701cb007107"), TOA_FMT_BIT(TOA_FMT_28_7));
+	EXPECT_EQ(e.result, R::Found);
+	EXPECT_EQ(e.str(), "found 28/7 203.0.113.7");
+	// nothing after the malformed TOA counts, not even a TOA of an enabled format
+	EXPECT_EQ(X(H("0101" "fd0a0000000000000000" "c8089c40cb007107")).result, R::Malformed);
+	// a TOA before the malformed one is found
+	e = X(H("c8089c40cb007107" "fd0a0000000000000000"));
+	EXPECT_EQ(e.result, R::Found);
+	EXPECT_EQ(e.client, kC4);
 	// the first of two wins
 	e = X(H("fe0800010a000001" "fe0800020a000002"));
 	EXPECT_EQ(e.client.str(), "10.0.0.1:1");
@@ -538,12 +599,24 @@ Expectation walk2(const uint8_t *p, size_t n, uint32_t en)
 	bad.result = Expectation::Result::Malformed;
 	if (n == 1 || p[1] < 2 || p[1] > n)
 		return bad;
+	// the kinds that the enabled formats use, and whether this (kind, len) is a format
+	std::set<uint8_t> toa_kinds;
+	bool a_format = false;
+	for (unsigned f = 0; f < kFormatCount; f++) {
+		const FormatInfo &fi = format_info(static_cast<Format>(f));
+		if (en & (1u << f))
+			toa_kinds.insert(fi.kind);
+		a_format |= fi.kind == p[0] && fi.len == p[1];
+	}
+	bool user_timeout = p[0] == 28 && p[1] == 4;
+	if (!a_format && toa_kinds.count(p[0]) && !user_timeout)
+		return bad;
 	for (unsigned f = 0; f < kFormatCount; f++) {
 		const FormatInfo &fi = format_info(static_cast<Format>(f));
 		if (fi.kind != p[0] || fi.len != p[1] || !(en & (1u << f)))
 			continue;
 		if (!fi.has_port && p[2] != 1)
-			break;
+			return bad;
 		Expectation e;
 		e.result = Expectation::Result::Found;
 		e.format = fi.format;
@@ -583,10 +656,14 @@ TEST(Random, DeterministicForASeed)
 
 TEST(Random, CasesFitAndExpectationsAgree)
 {
+	// 254 and 253 read with one of their two formats off, 28/7 on, 200 and 249 off
+	const uint32_t kPartialKinds = TOA_FMT_BIT(TOA_FMT_254_8) | TOA_FMT_BIT(TOA_FMT_253_20) |
+				       TOA_FMT_BIT(TOA_FMT_28_7);
 	Rng rng(2024);
 	RandomConfig cfg;
 	cfg.multi = true;
 	std::map<Expectation::Result, int> results;
+	int toa_malformed = 0; // lists well formed for Linux, with a malformed TOA
 	std::set<unsigned> found_formats;
 	std::set<unsigned> positions;
 	for (int i = 0; i < 20000; i++) {
@@ -615,7 +692,8 @@ TEST(Random, CasesFitAndExpectationsAgree)
 			std::string err;
 			ASSERT_TRUE(encode_options(l, so, false, e, &err)) << err;
 			EXPECT_FALSE(linux_drops_options(e.bytes, e.len, 18)) << hex(e.bytes, e.len);
-			for (uint32_t en : {uint32_t(TOA_FMT_DEFAULT), uint32_t(TOA_FMT_ALL), 0u}) {
+			for (uint32_t en : {uint32_t(TOA_FMT_DEFAULT), uint32_t(TOA_FMT_ALL), 0u,
+					    kPartialKinds}) {
 				Expectation a = expect_first_toa(e.bytes, e.len, en);
 				Expectation b = walk2(e.bytes, e.len, en);
 				ASSERT_EQ(a.result, b.result) << hex(e.bytes, e.len);
@@ -627,6 +705,12 @@ TEST(Random, CasesFitAndExpectationsAgree)
 						found_formats.insert(static_cast<unsigned>(a.format));
 				}
 			}
+			// malformed only because of a TOA (a TOA kind with a wrong length, 28/7
+			// of another version): with nothing enabled the walk reaches the end
+			if (expect_first_toa(e.bytes, e.len, TOA_FMT_ALL).result ==
+				    Expectation::Result::Malformed &&
+			    expect_first_toa(e.bytes, e.len, 0).result == Expectation::Result::None)
+				toa_malformed++;
 			// the ordinary options must stay visible on ACK/data segments
 			if (which != 0 && rc.tcp.timestamps) {
 				PeerOpts po = parse_peer_options(e.bytes, e.len);
@@ -653,6 +737,7 @@ TEST(Random, CasesFitAndExpectationsAgree)
 	EXPECT_GT(results[Expectation::Result::Found], 2000);
 	EXPECT_GT(results[Expectation::Result::None], 500);
 	EXPECT_GT(results[Expectation::Result::Malformed], 500);
+	EXPECT_GT(toa_malformed, 500);
 	EXPECT_EQ(found_formats.size(), kFormatCount);
 	EXPECT_EQ(positions.size(), 7u); // every non-empty combination
 }

@@ -75,6 +75,16 @@ for m in len0 len1 truncated badlen forged eol nop len0-after truncated-after; d
 done
 run v6_malformed_truncated connect $V6 --format 253/20 --client "[2001:db8:c::7]:1" \
 	--at syn,ack --malformed truncated $ECHO
+# The expectation printed for badlen: a malformed TOA while a format of its kind is
+# read (the walk stops), an unknown option (none) when none is.
+if $LB connect $V4 --at ack --malformed badlen $SHORT $ECHO >"$log" 2>&1 &&
+	grep -q " expect=malformed " "$log" &&
+	$LB connect $V4 --at ack --malformed badlen --formats 254/8 $SHORT $ECHO >"$log" 2>&1 &&
+	grep -q " expect=none " "$log"; then
+	pass v4_malformed_badlen_expectation
+else
+	fail v4_malformed_badlen_expectation "$(tail -n 2 "$log" | tr '\n' ' ')"
+fi
 # With the ordinary options after them, a length 0/1 option leaves >= 18 bytes to
 # check: Linux >= 6.7 (tcp_do_parse_auth_options) drops the segments, older kernels
 # do not look.
