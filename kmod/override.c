@@ -64,9 +64,9 @@ DEFINE_SRCU(toa_srcu);
 
 static void toa_sk_destruct(struct sock *sk);
 static void toa_release_cb(struct sock *sk);
-static int toa_getname(struct socket *sock, struct sockaddr *uaddr, int peer);
-static int toa_getsockopt(struct socket *sock, int level, int optname, char __user *optval,
-			  int __user *optlen);
+static int (*const toa_getname_fns[])(struct socket *, struct sockaddr *, int);
+static int (*const toa_getsockopt_fns[])(struct socket *, int, int, char __user *,
+					  int __user *);
 
 /* Slot of @p, given either the original or our copy; NULL if none. */
 static struct toa_proto_slot *toa_proto_slot_find(const struct proto *p)
@@ -159,8 +159,8 @@ static struct toa_ops_slot *toa_ops_slot_get(const struct proto_ops *orig)
 		copy = kmemdup(orig, sizeof(*orig), GFP_ATOMIC);
 		if (!copy)
 			break;
-		copy->getname = toa_getname;
-		copy->getsockopt = toa_getsockopt;
+		copy->getname = toa_getname_fns[i];
+		copy->getsockopt = toa_getsockopt_fns[i];
 		s = &toa_ops[i];
 		s->copy = copy;
 		smp_store_release(&s->orig, orig);
@@ -251,20 +251,24 @@ static void toa_release_cb(struct sock *sk)
 		ps->orig->release_cb(sk);
 }
 
-static void toa_fill_peer(struct sockaddr *uaddr, const struct toa_sock *ts)
+/* The client as a peer address of @sk's family; 0 when it does not fit (NAT64). */
+static int toa_fill_peer(struct sockaddr *uaddr, const struct sock *sk,
+			 const struct toa_sock *ts)
 {
-	if (uaddr->sa_family == AF_INET) {
+	if (sk->sk_family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
 
-		if (ts->family != 4) {
-			toa_stat_inc(GETNAME_TOA_MISMATCH);
-			return;
-		}
+		if (ts->family != 4)
+			return 0;
+		sin->sin_family = AF_INET;
 		sin->sin_port = ts->port;
 		memcpy(&sin->sin_addr, ts->addr, 4);
+		memset(sin->sin_zero, 0, sizeof(sin->sin_zero));
+		return sizeof(*sin);
 	} else {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)uaddr;
 
+		sin6->sin6_family = AF_INET6;
 		if (ts->family == 4)
 			ipv6_addr_set_v4mapped(*(const __be32 *)ts->addr, &sin6->sin6_addr);
 		else
@@ -272,25 +276,46 @@ static void toa_fill_peer(struct sockaddr *uaddr, const struct toa_sock *ts)
 		sin6->sin6_port = ts->port;
 		sin6->sin6_flowinfo = 0;
 		sin6->sin6_scope_id = 0;
+		return sizeof(*sin6);
 	}
-	toa_stat_inc(GETNAME_TOA_OK);
 }
 
-static int toa_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+/*
+ * getpeername()/accept() of a TOA socket in transparent mode is answered here, with the
+ * checks inet_getname() makes, without calling it (so without the cgroup BPF
+ * getpeername hook: the address given is the client's). Everything else goes to the
+ * kernel's own getname.
+ */
+static int toa_getname(const struct toa_ops_slot *os, struct socket *sock,
+		       struct sockaddr *uaddr, int peer)
 {
-	const struct toa_ops_slot *os = toa_ops_slot_find(READ_ONCE(sock->ops));
+	struct sock *sk = sock->sk;
 	const struct toa_sock *ts;
-	int len = os->orig->getname(sock, uaddr, peer);
+	int len;
 
-	if (len < 0 || !peer) {
+	if (!peer) {
 		toa_stat_inc(GETNAME_TOA_BYPASS);
-		return len;
+		return os->orig->getname(sock, uaddr, peer);
 	}
 	rcu_read_lock();
-	ts = toa_table_lookup(sock->sk);
+	ts = toa_table_lookup(sk);
 	if (ts && (ts->flags & TOA_SOCK_F_TRANSPARENT)) {
-		toa_fill_peer(uaddr, ts);
-	} else if (ts) {
+		if (!READ_ONCE(inet_sk(sk)->inet_dport) ||
+		    (((1 << READ_ONCE(sk->sk_state)) & (TCPF_CLOSE | TCPF_SYN_SENT)) && peer == 1)) {
+			rcu_read_unlock();
+			return -ENOTCONN;
+		}
+		len = toa_fill_peer(uaddr, sk, ts);
+		rcu_read_unlock();
+		if (len) {
+			toa_stat_inc(GETNAME_TOA_OK);
+			return len;
+		}
+		toa_stat_inc(GETNAME_TOA_MISMATCH);
+		return os->orig->getname(sock, uaddr, peer);
+	}
+	rcu_read_unlock();
+	if (ts) {
 		toa_stat_inc(GETNAME_TOA_BYPASS);
 	} else {
 		toa_stat_inc(GETNAME_TOA_EMPTY);
@@ -299,14 +324,12 @@ static int toa_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 		if (peer == 2)
 			cmpxchg(&sock->ops, os->copy, os->orig);
 	}
-	rcu_read_unlock();
-	return len;
+	return os->orig->getname(sock, uaddr, peer);
 }
 
-static int toa_getsockopt(struct socket *sock, int level, int optname, char __user *optval,
-			  int __user *optlen)
+static int toa_getsockopt(const struct toa_ops_slot *os, struct socket *sock, int level,
+			  int optname, char __user *optval, int __user *optlen)
 {
-	const struct toa_ops_slot *os = toa_ops_slot_find(READ_ONCE(sock->ops));
 	int idx, len, ret;
 
 	idx = srcu_read_lock(&toa_srcu);
@@ -322,6 +345,30 @@ static int toa_getsockopt(struct socket *sock, int level, int optname, char __us
 	srcu_read_unlock(&toa_srcu, idx);
 	return ret;
 }
+
+/* One pair of entry points per slot: the slot is known without looking at sock->ops. */
+#define TOA_SLOT_WRAPPERS(n)                                                                \
+	static int toa_getname_##n(struct socket *sock, struct sockaddr *uaddr, int peer)   \
+	{                                                                                    \
+		return toa_getname(&toa_ops[n], sock, uaddr, peer);                          \
+	}                                                                                    \
+	static int toa_getsockopt_##n(struct socket *sock, int level, int optname,          \
+				      char __user *optval, int __user *optlen)               \
+	{                                                                                    \
+		return toa_getsockopt(&toa_ops[n], sock, level, optname, optval, optlen);    \
+	}
+TOA_SLOT_WRAPPERS(0)
+TOA_SLOT_WRAPPERS(1)
+TOA_SLOT_WRAPPERS(2)
+TOA_SLOT_WRAPPERS(3)
+
+static int (*const toa_getname_fns[TOA_SLOTS])(struct socket *, struct sockaddr *, int) = {
+	toa_getname_0, toa_getname_1, toa_getname_2, toa_getname_3,
+};
+static int (*const toa_getsockopt_fns[TOA_SLOTS])(struct socket *, int, int, char __user *,
+						   int __user *) = {
+	toa_getsockopt_0, toa_getsockopt_1, toa_getsockopt_2, toa_getsockopt_3,
+};
 
 void toa_point_listener(struct socket *sock)
 {

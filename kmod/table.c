@@ -20,12 +20,6 @@ const struct rhashtable_params toa_table_params = {
 	.automatic_shrinking = true,
 };
 
-/* A constructor keeps the cache from being merged, so it shows in /proc/slabinfo. */
-static void toa_sock_ctor(void *p)
-{
-	memset(p, 0, sizeof(struct toa_sock));
-}
-
 struct toa_sock *toa_sock_alloc(gfp_t gfp)
 {
 	return kmem_cache_alloc(toa_sock_cache, gfp);
@@ -90,8 +84,15 @@ int toa_table_init(void)
 {
 	int err;
 
-	toa_sock_cache = kmem_cache_create("toa_sock", sizeof(struct toa_sock), 0, 0,
-					   toa_sock_ctor);
+	/*
+	 * The client address is declared as the cache's user-copy region (the getsockopt
+	 * answers carry it): that also keeps the cache from being merged into another one,
+	 * so it shows in /proc/slabinfo, without a constructor, which would cost SLUB an
+	 * out-of-object free pointer (72 bytes instead of 64).
+	 */
+	toa_sock_cache = kmem_cache_create_usercopy("toa_sock", sizeof(struct toa_sock), 0, 0,
+						    offsetof(struct toa_sock, addr),
+						    sizeof_field(struct toa_sock, addr), NULL);
 	if (!toa_sock_cache)
 		return -ENOMEM;
 	err = rhashtable_init(&toa_table, &toa_table_params);

@@ -6,7 +6,8 @@
 #include <net/sock.h>
 
 /*
- * Per-connection state, one per TOA socket, in the "toa_sock" slab cache (64 bytes).
+ * Per-connection state, one per TOA socket, in the "toa_sock" slab cache (64 bytes,
+ * checked at build time).
  *
  * Lifetime: inserted when the child socket is created (its sk_destruct then points at
  * toa_sk_destruct), removed by that destructor before the socket's memory is freed, so
@@ -27,6 +28,8 @@ struct toa_sock {
 	u8 flags;   /* TOA_SOCK_F_* | destructor slot << TOA_SOCK_DESTRUCT_SHIFT */
 	u32 born;   /* jiffies, low 32 bits */
 };
+
+static_assert(sizeof(struct toa_sock) <= 64, "toa_sock must stay within 64 bytes");
 
 #define TOA_SOCK_F_TRANSPARENT 0x01
 #define TOA_SOCK_DESTRUCT_SHIFT 4

@@ -15,6 +15,7 @@ check proc_stats_names 'grep -q "^syn_recv_sock_toa " /proc/net/toa_stats && gre
 for s in formats families malformed trust cookies transparent libtoa; do
   toa-e2e "$s"
 done
+toa-e2e random --count "${TOA_RANDOM:-2000}" --seed "${TOA_SEED:-$(date +%s)}"
 toa-e2e mass --count "${TOA_MASS:-10000}"
 sleep 1
 a=$(stat_total conn_alloc) f=$(stat_total conn_free)

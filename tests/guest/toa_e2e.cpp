@@ -8,7 +8,8 @@
 //
 //   toa-e2e <suite> [--seconds N] [--count N]
 //   suites: formats families malformed trust cookies transparent libtoa mass load hold
-//           open single;  toa-e2e as-nobody CMD... runs CMD without privileges
+//           open single random [--count N --seed S];
+//   toa-e2e as-nobody CMD... runs CMD without privileges
 //
 // Prints `RESULT <name> PASS|FAIL <detail>` lines and a last line `e2e: N passed, M failed`.
 #include <arpa/inet.h>
@@ -192,7 +193,7 @@ struct Env {
 
 Env g;
 
-int g_strays = 0;
+int g_strays = 0, g_dropped = 0;
 
 // The load balancer's port of an accepted socket, whatever transparent mode shows.
 uint16_t lb_port_of(int fd)
@@ -408,8 +409,10 @@ bool run_case(const Case &k, bool report = true, Want *want_out = nullptr,
 	g.st->poll(0);
 	if (fd >= 0)
 		::close(fd);
-	if (ok && !why.empty())
+	if (ok && !why.empty()) {
 		why = "(kernel dropped the segment: " + why + ")";
+		g_dropped++;
+	}
 	if (report)
 		result(k.name, ok, why);
 	else if (!ok)
@@ -971,6 +974,52 @@ void suite_hold(int count, bool after_unload)
 	result("hold_sockets_work_after_unload", bad == 0, why);
 }
 
+// Handshakes with seeded random option lists on the SYN, the ACK and the first data
+// segment, half from an untrusted load balancer: every address the server sees must be
+// the first valid TOA option of that very connection (or none), nothing else.
+void suite_random(int count, uint64_t seed)
+{
+	set_param("formats", "all");
+	set_param("trusted", "198.51.100.0/25,2001:db8:ff::/49");
+	const Endpoint untrusted4 = ep("198.51.100.200:0"), untrusted6 = ep("[2001:db8:ff:8000::2]:0");
+	Rng rng(seed);
+	RandomConfig rcfg;
+	rcfg.multi = true;
+	long wrong = 0, toa = 0, none = 0;
+	int dropped_before = g_dropped;
+	for (int i = 0; i < count; i++) {
+		RandomCase rc = random_case(rng, rcfg);
+		bool v6 = rng.chance(40), trusted = rng.chance(70);
+		Case k;
+		k.name = "random_" + std::to_string(i);
+		k.server = v6 ? &g.s6 : &g.s4;
+		k.lb = v6 ? (trusted ? kLb6 : untrusted6) : (trusted ? kLb4 : untrusted4);
+		k.syn = rc.syn;
+		k.ack = rc.ack;
+		k.data = rc.data;
+		k.pure_ack = rc.pure_ack;
+		k.enabled = TOA_FMT_ALL;
+		k.force_no_toa = !trusted;
+		k.kernel_may_drop = true; // counted apart: the kernel refused the segment
+		Want w;
+		// Only a wrong answer fails the run; a connection that could not be set up
+		// (a list the kernel refuses) is counted.
+		bool ok = run_case(k, false, &w);
+		if (!ok)
+			wrong++;
+		else if (w.toa)
+			toa++;
+		else
+			none++;
+	}
+	set_param("formats", "default");
+	set_param("trusted", "any");
+	result("random_" + std::to_string(count) + "_seed_" + std::to_string(seed), wrong == 0,
+	       "toa=" + std::to_string(toa) + " none=" + std::to_string(none) +
+		       " wrong=" + std::to_string(wrong) +
+		       " dropped_by_kernel=" + std::to_string(g_dropped - dropped_before));
+}
+
 // One IPv4 connection with option 200/8 from 198.51.100.2: --want toa or none.
 void suite_single(const std::string &want)
 {
@@ -1007,6 +1056,7 @@ int main(int argc, char **argv)
 		return as_nobody(argv + 2);
 	int seconds = 20, count = -1;
 	std::string want = "toa";
+	uint64_t seed = 1;
 	for (int i = 2; i + 1 < argc; i += 2) {
 		if (!std::strcmp(argv[i], "--seconds"))
 			seconds = std::atoi(argv[i + 1]);
@@ -1014,6 +1064,8 @@ int main(int argc, char **argv)
 			count = std::atoi(argv[i + 1]);
 		else if (!std::strcmp(argv[i], "--want"))
 			want = argv[i + 1];
+		else if (!std::strcmp(argv[i], "--seed"))
+			seed = std::strtoull(argv[i + 1], nullptr, 0);
 	}
 	std::setvbuf(stdout, nullptr, _IOLBF, 0);
 	std::string err;
@@ -1043,6 +1095,8 @@ int main(int argc, char **argv)
 		suite_hold(count > 0 ? count : 8, true);
 	else if (suite == "open")
 		suite_hold(count > 0 ? count : 6, false);
+	else if (suite == "random")
+		suite_random(count > 0 ? count : 2000, seed);
 	else if (suite == "single")
 		suite_single(want);
 	else {
