@@ -91,7 +91,7 @@ int toa_cidr_parse(const char *s, size_t len, struct toa_cidr *out)
 {
 	char buf[INET6_ADDRSTRLEN + 5];
 	const char *slash, *end;
-	unsigned int prefix, max, i;
+	unsigned int prefix, max;
 
 	if (!len || len >= sizeof(buf))
 		return -EINVAL;
@@ -112,10 +112,20 @@ int toa_cidr_parse(const char *s, size_t len, struct toa_cidr *out)
 	if (slash && (kstrtouint(slash + 1, 10, &prefix) || prefix > max))
 		return -EINVAL;
 	out->prefix = prefix;
-	for (i = 0; i < max / 8; i++) {
-		u8 keep = i < prefix / 8 ? 0xff : i == prefix / 8 ? (u8)(0xff00 >> (prefix % 8)) : 0;
+	return toa_cidr_check(out);
+}
 
-		if (out->addr[i] & ~keep)
+int toa_cidr_check(const struct toa_cidr *c)
+{
+	unsigned int max = c->family == 4 ? 32 : 128, i;
+
+	if ((c->family != 4 && c->family != 6) || c->prefix > max)
+		return -EINVAL;
+	for (i = 0; i < max / 8; i++) {
+		u8 keep = i < c->prefix / 8 ? 0xff :
+			  i == c->prefix / 8 ? (u8)(0xff00 >> (c->prefix % 8)) : 0;
+
+		if (c->addr[i] & ~keep)
 			return -EINVAL;
 	}
 	return 0;

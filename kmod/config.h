@@ -35,6 +35,8 @@ bool toa_config_trusts(const struct toa_config *cfg, u8 family, const void *sadd
 int toa_config_update(int (*edit)(struct toa_config **cfg, void *arg), void *arg);
 
 int toa_cidr_parse(const char *s, size_t len, struct toa_cidr *out);
+/* 0 when the prefix fits the family and the host bits are zero. */
+int toa_cidr_check(const struct toa_cidr *c);
 int toa_config_init(void);
 void toa_config_exit(void);
 void toa_config_log(const char *what);

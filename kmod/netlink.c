@@ -156,7 +156,7 @@ static int toa_nl_cidr_parse(const struct nlattr *attr, struct toa_cidr *c,
 			     struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[TOA_CIDR_MAX + 1];
-	unsigned int max, i;
+	unsigned int max;
 	int err;
 	u8 af;
 
@@ -181,14 +181,9 @@ static int toa_nl_cidr_parse(const struct nlattr *attr, struct toa_cidr *c,
 		return -EINVAL;
 	}
 	nla_memcpy(c->addr, tb[TOA_CIDR_ADDR], max / 8);
-	for (i = 0; i < max / 8; i++) {
-		u8 keep = i < c->prefix / 8 ? 0xff :
-			  i == c->prefix / 8 ? (u8)(0xff00 >> (c->prefix % 8)) : 0;
-
-		if (c->addr[i] & ~keep) {
-			NL_SET_ERR_MSG(extack, "trusted CIDR has host bits set");
-			return -EINVAL;
-		}
+	if (toa_cidr_check(c)) {
+		NL_SET_ERR_MSG(extack, "trusted CIDR has host bits set");
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -439,13 +434,33 @@ static int toa_nl_ep_parse(const struct nlattr *attr, struct toa_nl_ep *ep,
 	return 0;
 }
 
+struct toa_nl_query {
+	const struct net *net;
+	struct toa_nl_ep local, peer;
+	struct sk_buff *msg;
+	struct genl_info *info;
+};
+
+/* 1: found and filled; an error; 0: not this one. */
+static int toa_nl_lookup_one(struct sock *sk, struct toa_sock *ts, void *arg)
+{
+	struct toa_nl_query *q = arg;
+	struct toa_nl_ep local, peer;
+	int err;
+
+	toa_nl_sock_eps(sk, &local, &peer);
+	if (!toa_nl_visible(q->net, sk) || memcmp(&local, &q->local, sizeof(local)) ||
+	    memcmp(&peer, &q->peer, sizeof(peer)))
+		return 0;
+	err = toa_nl_fill_conn(q->msg, q->info->snd_portid, q->info->snd_seq, 0, sk, ts);
+	return err ?: 1;
+}
+
 static int toa_nl_lookup(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[TOA_CONN_MAX + 1];
-	struct toa_nl_ep want_local, want_peer;
-	struct rhashtable_iter iter;
+	struct toa_nl_query q;
 	struct sk_buff *msg;
-	struct toa_sock *ts;
 	int err;
 
 	if (!info->attrs[TOA_A_CONN]) {
@@ -456,36 +471,19 @@ static int toa_nl_lookup(struct sk_buff *skb, struct genl_info *info)
 			       info->extack);
 	if (err)
 		return err;
-	err = toa_nl_ep_parse(tb[TOA_CONN_LOCAL], &want_local, info->extack) ?:
-	      toa_nl_ep_parse(tb[TOA_CONN_PEER], &want_peer, info->extack);
+	err = toa_nl_ep_parse(tb[TOA_CONN_LOCAL], &q.local, info->extack) ?:
+	      toa_nl_ep_parse(tb[TOA_CONN_PEER], &q.peer, info->extack);
 	if (err)
 		return err;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	err = -ENOENT;
-	rhashtable_walk_enter(&toa_table, &iter);
-	rhashtable_walk_start(&iter);
-	while ((ts = rhashtable_walk_next(&iter))) {
-		struct toa_nl_ep local, peer;
-		struct sock *sk;
-
-		if (IS_ERR(ts))
-			continue;
-		sk = toa_sock_pin(ts);
-		if (!sk)
-			continue;
-		toa_nl_sock_eps(sk, &local, &peer);
-		if (toa_nl_visible(genl_info_net(info), sk) &&
-		    !memcmp(&local, &want_local, sizeof(local)) &&
-		    !memcmp(&peer, &want_peer, sizeof(peer)))
-			err = toa_nl_fill_conn(msg, info->snd_portid, info->snd_seq, 0, sk, ts);
-		sock_gen_put(sk);
-		if (err != -ENOENT)
-			break;
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
+	q.net = genl_info_net(info);
+	q.msg = msg;
+	q.info = info;
+	err = toa_table_walk(toa_nl_lookup_one, &q) ?: -ENOENT;
+	if (err == 1)
+		err = 0;
 	if (err) {
 		nlmsg_free(msg);
 		if (err == -ENOENT)

@@ -385,7 +385,7 @@ void toa_point_listener(struct socket *sock)
 }
 
 /* Gives @sk its own pointers back where ours are still set. */
-static void toa_restore(struct sock *sk, const struct toa_sock *ts)
+static int toa_restore(struct sock *sk, struct toa_sock *ts, void *arg)
 {
 	struct toa_proto_slot *ps = toa_proto_slot_find(READ_ONCE(sk->sk_prot));
 	struct socket *sock = READ_ONCE(sk->sk_socket);
@@ -400,6 +400,7 @@ static void toa_restore(struct sock *sk, const struct toa_sock *ts)
 	}
 	cmpxchg(&sk->sk_destruct, toa_sk_destruct,
 		toa_destructs[ts->flags >> TOA_SOCK_DESTRUCT_SHIFT]);
+	return 0;
 }
 
 int toa_override_init(void)
@@ -410,29 +411,13 @@ int toa_override_init(void)
 
 void toa_override_exit(void)
 {
-	struct rhashtable_iter iter;
-	struct toa_sock *ts;
 	int i;
 
 	WRITE_ONCE(toa_unloading, true);
 	synchronize_rcu(); /* release_cb wrappers that saw !toa_unloading are done */
 
-	rhashtable_walk_enter(&toa_table, &iter);
-	rhashtable_walk_start(&iter);
-	while ((ts = rhashtable_walk_next(&iter))) {
-		struct sock *sk;
-
-		if (IS_ERR(ts))
-			continue;
-		/* A socket whose last reference is gone is in toa_sk_destruct already. */
-		sk = toa_sock_pin(ts);
-		if (!sk)
-			continue;
-		toa_restore(sk, ts);
-		sock_gen_put(sk);
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
+	/* A socket whose last reference is gone is in toa_sk_destruct already. */
+	toa_table_walk(toa_restore, NULL);
 
 	/* Untracked holders of a copy now call the kernel's own functions. */
 	for (i = 0; i < TOA_SLOTS && toa_ops[i].orig; i++) {

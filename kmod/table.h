@@ -49,6 +49,12 @@ extern const struct rhashtable_params toa_table_params;
 /* Pins the socket of @ts while it is still that entry's; caller holds RCU. */
 struct sock *toa_sock_pin(struct toa_sock *ts);
 
+/*
+ * Calls @fn for each entry whose socket is still alive, pinned, in RCU context (no
+ * sleeping); stops at the first non-zero return, which it returns.
+ */
+int toa_table_walk(int (*fn)(struct sock *sk, struct toa_sock *ts, void *arg), void *arg);
+
 int toa_table_init(void);
 void toa_table_exit(void);
 
