@@ -49,6 +49,7 @@
 #include <string>
 #include <vector>
 
+#include "guest_util.hpp"
 #include "lbsim.hpp"
 #include "toa/uapi.h"
 #ifdef TOA_BENCH_HAVE_LIBTOA
@@ -195,42 +196,13 @@ void raise_nofile(long want)
 
 int listen_on(int family, const char *addr, uint16_t port, bool nonblock)
 {
-	int fd = socket(family, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0);
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	sockaddr_storage ss{};
-	socklen_t len;
-	if (family == AF_INET) {
-		auto *s = reinterpret_cast<sockaddr_in *>(&ss);
-		s->sin_family = AF_INET;
-		s->sin_port = htons(port);
-		inet_pton(AF_INET, addr, &s->sin_addr);
-		len = sizeof(*s);
-	} else {
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		auto *s = reinterpret_cast<sockaddr_in6 *>(&ss);
-		s->sin6_family = AF_INET6;
-		s->sin6_port = htons(port);
-		inet_pton(AF_INET6, addr, &s->sin6_addr);
-		len = sizeof(*s);
-	}
-	if (bind(fd, reinterpret_cast<sockaddr *>(&ss), len) || listen(fd, 4096))
+	int fd = toa::guest::listen_on(family, addr, port, true, nonblock);
+	if (fd < 0)
 		die("bench_listen", std::string(addr) + ": " + std::strerror(errno));
 	return fd;
 }
 
-std::string sockaddr_str(const sockaddr_storage &ss)
-{
-	char buf[INET6_ADDRSTRLEN] = "?";
-	if (ss.ss_family == AF_INET) {
-		auto *s = reinterpret_cast<const sockaddr_in *>(&ss);
-		inet_ntop(AF_INET, &s->sin_addr, buf, sizeof(buf));
-		return std::string(buf) + ":" + std::to_string(ntohs(s->sin_port));
-	}
-	auto *s = reinterpret_cast<const sockaddr_in6 *>(&ss);
-	inet_ntop(AF_INET6, &s->sin6_addr, buf, sizeof(buf));
-	return "[" + std::string(buf) + "]:" + std::to_string(ntohs(s->sin6_port));
-}
+using toa::guest::sockaddr_str;
 
 std::string peer_of(int fd)
 {

@@ -34,6 +34,7 @@
 
 #include <functional>
 
+#include "guest_util.hpp"
 #include "lbsim.hpp"
 #include "toa/toa.hpp"
 #include "toa/uapi.h"
@@ -101,47 +102,17 @@ long long stat_total(const std::string &name)
 
 int listen_on(int family, const char *addr, uint16_t port, bool v6only)
 {
-	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	sockaddr_storage ss{};
-	socklen_t len;
-	if (family == AF_INET) {
-		auto *s = reinterpret_cast<sockaddr_in *>(&ss);
-		s->sin_family = AF_INET;
-		s->sin_port = htons(port);
-		inet_pton(AF_INET, addr, &s->sin_addr);
-		len = sizeof(*s);
-	} else {
-		int v = v6only;
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, sizeof(v));
-		auto *s = reinterpret_cast<sockaddr_in6 *>(&ss);
-		s->sin6_family = AF_INET6;
-		s->sin6_port = htons(port);
-		inet_pton(AF_INET6, addr, &s->sin6_addr);
-		len = sizeof(*s);
-	}
-	if (bind(fd, reinterpret_cast<sockaddr *>(&ss), len) || listen(fd, 4096)) {
+	int fd = toa::guest::listen_on(family, addr, port, v6only, true);
+	if (fd < 0) {
 		std::perror("listen");
 		std::exit(1);
 	}
 	return fd;
 }
 
-// An endpoint as a socket of `family` reports it (IPv4 on an IPv6 socket: mapped).
-std::string sockaddr_str(const sockaddr_storage &ss)
-{
-	char buf[INET6_ADDRSTRLEN];
-	if (ss.ss_family == AF_INET) {
-		auto *s = reinterpret_cast<const sockaddr_in *>(&ss);
-		inet_ntop(AF_INET, &s->sin_addr, buf, sizeof(buf));
-		return std::string(buf) + ":" + std::to_string(ntohs(s->sin_port));
-	}
-	auto *s = reinterpret_cast<const sockaddr_in6 *>(&ss);
-	inet_ntop(AF_INET6, &s->sin6_addr, buf, sizeof(buf));
-	return "[" + std::string(buf) + "]:" + std::to_string(ntohs(s->sin6_port));
-}
+using toa::guest::sockaddr_str;
 
+// An endpoint as a socket of `family` reports it (IPv4 on an IPv6 socket: mapped).
 std::string as_seen_by(int sock_family, const Endpoint &e)
 {
 	sockaddr_storage ss{};

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+// Socket helpers shared by the programs that run inside the guests (toa-e2e, toa-bench).
+#ifndef TOA_GUEST_UTIL_HPP
+#define TOA_GUEST_UTIL_HPP
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace toa::guest {
+
+// A listening TCP socket on addr:port (IPv6: only IPv6 when v6only); -1 with errno set.
+inline int listen_on(int family, const char *addr, uint16_t port, bool v6only, bool nonblock)
+{
+	int fd = socket(family, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0);
+	if (fd < 0)
+		return -1;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sockaddr_storage ss{};
+	socklen_t len;
+	if (family == AF_INET) {
+		auto *s = reinterpret_cast<sockaddr_in *>(&ss);
+		s->sin_family = AF_INET;
+		s->sin_port = htons(port);
+		inet_pton(AF_INET, addr, &s->sin_addr);
+		len = sizeof(*s);
+	} else {
+		int v = v6only;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, sizeof(v));
+		auto *s = reinterpret_cast<sockaddr_in6 *>(&ss);
+		s->sin6_family = AF_INET6;
+		s->sin6_port = htons(port);
+		inet_pton(AF_INET6, addr, &s->sin6_addr);
+		len = sizeof(*s);
+	}
+	if (bind(fd, reinterpret_cast<sockaddr *>(&ss), len) || listen(fd, 4096)) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+// "203.0.113.7:40000" or "[2001:db8::7]:40000" (an IPv4-mapped address stays mapped).
+inline std::string sockaddr_str(const sockaddr_storage &ss)
+{
+	char buf[INET6_ADDRSTRLEN] = "?";
+	if (ss.ss_family == AF_INET) {
+		auto *s = reinterpret_cast<const sockaddr_in *>(&ss);
+		inet_ntop(AF_INET, &s->sin_addr, buf, sizeof(buf));
+		return std::string(buf) + ":" + std::to_string(ntohs(s->sin_port));
+	}
+	auto *s = reinterpret_cast<const sockaddr_in6 *>(&ss);
+	inet_ntop(AF_INET6, &s->sin6_addr, buf, sizeof(buf));
+	return "[" + std::string(buf) + "]:" + std::to_string(ntohs(s->sin6_port));
+}
+
+} // namespace toa::guest
+
+#endif
