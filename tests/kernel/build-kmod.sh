@@ -12,12 +12,15 @@
 #               kernels never share object files
 #   --verbose   show make's output (otherwise it is shown only when the build fails)
 #
-# Env: TOA_KCC (compiler, default gcc-12), TOA_JOBS (make -j, default 1).
+# The arm64 line builds with ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- (Debian's
+# gcc-aarch64-linux-gnu); 6.1-debug against its build tree in the cache.
+# Env: TOA_KCC (compiler, default gcc-12, aarch64-linux-gnu-gcc for arm64),
+# TOA_JOBS (make -j, default 1).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-  sed -n '3,15s/^# \{0,1\}//p' "$0" >&2
+  sed -n '3,19s/^# \{0,1\}//p' "$0" >&2
   exit 2
 }
 
@@ -60,8 +63,14 @@ if [ -z "$out" ]; then
 fi
 
 toa_need_cmd make make
-cc="$(toa_kernel_cc)"
-toa_need_cmd "$cc" gcc-12
+cc="$(toa_kernel_cc "$line")"
+arch_args=()
+if [ "$(toa_line_arch "$line")" = arm64 ]; then
+  toa_need_cmd "$cc" gcc-aarch64-linux-gnu
+  arch_args=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+else
+  toa_need_cmd "$cc" gcc-12
+fi
 [ "$line" = 6.12 ] && toa_need_cmd pahole dwarves
 toa_kernel_ensure "$line"
 kdir="$(toa_kernel_kdir "$line")"
@@ -77,7 +86,7 @@ if [ -d "$TOA_REPO/include" ]; then
 fi
 
 log="$out/build.log"
-mk=(make -C "$kdir" M="$out/kmod" CC="$cc" -j"${TOA_JOBS:-1}" modules)
+mk=(make -C "$kdir" M="$out/kmod" "${arch_args[@]}" CC="$cc" -j"${TOA_JOBS:-1}" modules)
 if [ "$verbose" = 1 ]; then
   "${mk[@]}" 2>&1 | tee "$log" >&2 || toa_die "module build for $line failed (log: $log)"
 elif ! "${mk[@]}" >"$log" 2>&1; then

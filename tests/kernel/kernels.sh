@@ -7,21 +7,30 @@
 #   kernels.sh vmlinuz <line>         kernel image to boot
 #   kernels.sh release <line>         uname -r of that kernel
 #   kernels.sh moddir <line>          its unpacked /lib/modules/<release>
+#   kernels.sh arch <line>            x86_64 or arm64
+#   kernels.sh sysroot <line>         unpacked arm64 userland (busybox, libc, libmnl): arm64 lines
 #   kernels.sh lines                  the known lines
 #
 # Lines: 5.10 (bullseye + bullseye-security), 6.1 (bookworm + bookworm-security),
-# 6.12 (bookworm-backports). The version is resolved through the suites' meta packages
-# linux-image-amd64 / linux-headers-amd64 with a private apt configuration (own sources
+# 6.12 (bookworm-backports), all amd64; 6.1-arm64 (bookworm + bookworm-security, arm64
+# image and headers, the amd64 linux-kbuild, and an arm64 sysroot of busybox-static, libc6,
+# libstdc++6, libgcc-s1, libmnl0, libmnl-dev); 6.1-debug (Debian's linux-source-6.1 of
+# bookworm + bookworm-security, built here with KASAN, lockdep, atomic-sleep checks and
+# kmemleak: see 6.1-debug.config; about 16 minutes on 2 cores, once).
+# Package versions are resolved through the suites' meta packages
+# linux-image-<arch> / linux-headers-<arch> with a private apt configuration (own sources
 # list, lists and cache dirs): the machine's apt state is never touched.
 # Cache: ${TOA_CACHE:-$HOME/.cache/toa}/kernels/<line>/. TOA_REFRESH=1 re-resolves the
-# versions and downloads only when they moved.
+# versions and downloads (or rebuilds) only when they moved. 6.1-debug also rebuilds
+# (incrementally) when 6.1-debug.config changed. Env for the build: TOA_KBUILD_JOBS
+# (make -j, default: the number of CPUs), TOA_KBUILD_NICE (nice level, default 10).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
 usage() {
-  sed -n '3,10s/^# \{0,1\}//p' "$0" >&2
+  sed -n '3,12s/^# \{0,1\}//p' "$0" >&2
   exit 2
 }
 
@@ -43,7 +52,7 @@ debian_uri() {
 line_suites() {
   case "$1" in
     5.10) echo "debian bullseye" ; echo "debian-security bullseye-security" ;;
-    6.1) echo "debian bookworm" ; echo "debian-security bookworm-security" ;;
+    6.1 | 6.1-debug | 6.1-arm64) echo "debian bookworm" ; echo "debian-security bookworm-security" ;;
     6.12) echo "debian bookworm-backports" ;;
   esac
 }
@@ -60,7 +69,7 @@ papt() {
     -o Dir::State::Lists="$APT_DIR/lists" \
     -o Dir::State::Status="$APT_DIR/status" \
     -o Dir::Cache="$APT_DIR/cache" \
-    -o APT::Architecture=amd64 -o APT::Architectures=amd64 \
+    -o APT::Architecture=amd64 -o APT::Architectures="amd64${PAPT_FOREIGN:+,$PAPT_FOREIGN}" \
     -o Acquire::Languages=none \
     -o APT::Sandbox::User=root \
     "$@"
@@ -86,6 +95,68 @@ quiet_or_die() {
   fi
 }
 
+# Sets up the line's private apt configuration (APT_DIR, PAPT_FOREIGN) and reads the lists.
+apt_setup() {
+  local line="$1" cache="$2" archive suite opts
+  APT_DIR="$cache/apt"
+  PAPT_FOREIGN=""
+  opts="signed-by=$KEYRING"
+  if [ "$(toa_line_arch "$line")" = arm64 ]; then
+    PAPT_FOREIGN=arm64
+    opts="arch=amd64,arm64 $opts"
+  fi
+  mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" "$APT_DIR/debs"
+  : >"$APT_DIR/status"
+  line_suites "$line" | while read -r archive suite; do
+    echo "deb [$opts] $(debian_uri "$archive") $suite main"
+  done >"$APT_DIR/sources.list"
+
+  toa_info "kernel $line: reading the package lists ($(awk '{print $(NF-1)}' "$APT_DIR/sources.list" | xargs))"
+  local out err
+  out="$(papt apt-get update 2>&1)" || true
+  err="$(grep -E -A1 '^(Err:|E:|W: Failed to fetch)' <<<"$out" | head -n2 | sed 's/^ *//' | tr '\n' ' ' || true)"
+  [ -z "$err" ] || toa_die "kernel $line: cannot fetch: apt-get update failed: $err"
+}
+
+# pkg_versions <line> <pkg>...: prints "<pkg>=<candidate version>" each; dies on a missing one.
+pkg_versions() {
+  local line="$1" p v
+  shift
+  for p in "$@"; do
+    v="$(pkg_field "$p" Version)"
+    [ -n "$v" ] || toa_die "kernel $line: cannot fetch: no package $p in $(awk '{print $(NF-1)}' "$APT_DIR/sources.list" | xargs)"
+    echo "$p=$v"
+  done
+}
+
+# The kernel.env fields of a ready line, or nothing.
+ready_field() {
+  [ -e "$1/ready" ] && sed -n "s/^$2=//p" "$1/kernel.env"
+  return 0
+}
+
+# Removes what older releases of the line left in the cache (all but the named entries).
+prune_cache() {
+  local cache="$1" d keep
+  shift
+  for d in "$cache"/*/; do
+    d="${d%/}"
+    for keep in apt "$@"; do
+      [ "${d##*/}" = "$keep" ] && continue 2
+    done
+    rm -rf "$d"
+  done
+  rm -f "$APT_DIR/debs/"*.deb
+}
+
+write_env() {  # <cache> <key=value>...
+  local cache="$1"
+  shift
+  printf '%s\n' "$@" "fetched=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$cache/kernel.env.new"
+  mv "$cache/kernel.env.new" "$cache/kernel.env"
+  touch "$cache/ready"
+}
+
 fetch_line() {
   local line="$1" cache
   toa_check_line "$line"
@@ -101,58 +172,74 @@ fetch_line() {
     toa_info "kernel $line: waiting for another fetch"
     flock 9
   fi
+  if [ "$(toa_line_kind "$line")" = source ]; then
+    fetch_source_line "$line" "$cache"
+  else
+    fetch_deb_line "$line" "$cache"
+  fi
+}
+
+# A line of Debian's binary kernel packages (amd64, or arm64 with its sysroot).
+fetch_deb_line() {
+  local line="$1" cache="$2" arch qual=""
   if [ -e "$cache/ready" ] && [ "${TOA_REFRESH:-0}" != 1 ]; then
     toa_debug "kernel $line: cached, $(sed -n 's/^release=//p' "$cache/kernel.env") in $cache"
     return 0
   fi
+  arch=amd64
+  if [ "$(toa_line_arch "$line")" = arm64 ]; then
+    arch=arm64 qual=:arm64
+  fi
 
   local t0=$SECONDS
-  APT_DIR="$cache/apt"
-  mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" "$APT_DIR/debs"
-  : >"$APT_DIR/status"
-  local archive suite
-  line_suites "$line" | while read -r archive suite; do
-    echo "deb [signed-by=$KEYRING] $(debian_uri "$archive") $suite main"
-  done >"$APT_DIR/sources.list"
-
-  toa_info "kernel $line: reading the package lists ($(awk '{print $4}' "$APT_DIR/sources.list" | xargs))"
-  local out err
-  out="$(papt apt-get update 2>&1)" || true
-  err="$(grep -E -A1 '^(Err:|E:|W: Failed to fetch)' <<<"$out" | head -n2 | sed 's/^ *//' | tr '\n' ' ' || true)"
-  [ -z "$err" ] || toa_die "kernel $line: cannot fetch: apt-get update failed: $err"
+  apt_setup "$line" "$cache"
 
   # Resolve through the meta packages.
   local img_meta hdr_meta rel image hdr common kbuild
-  img_meta="$(pkg_deps_matching linux-image-amd64 '^linux-image-')"
-  hdr_meta="$(pkg_deps_matching linux-headers-amd64 '^linux-headers-')"
+  img_meta="$(pkg_deps_matching "linux-image-$arch$qual" '^linux-image-')"
+  hdr_meta="$(pkg_deps_matching "linux-headers-$arch$qual" '^linux-headers-')"
   [ -n "$img_meta" ] && [ -n "$hdr_meta" ] ||
-    toa_die "kernel $line: cannot fetch: no linux-image-amd64/linux-headers-amd64 in $(awk '{print $4}' "$APT_DIR/sources.list" | xargs)"
+    toa_die "kernel $line: cannot fetch: no linux-image-$arch/linux-headers-$arch in $(awk '{print $(NF-1)}' "$APT_DIR/sources.list" | xargs)"
   rel="${img_meta#linux-image-}"
   rel="${rel%-unsigned}"
   [ "$hdr_meta" = "linux-headers-$rel" ] ||
     toa_die "kernel $line: cannot fetch: image $img_meta and headers $hdr_meta disagree"
   # The unsigned image when the archive has it (same kernel, no Secure Boot signature).
-  image="linux-image-$rel-unsigned"
-  [ -n "$(pkg_field "$image" Version)" ] || image="$img_meta"
-  hdr="$hdr_meta"
+  image="linux-image-$rel-unsigned$qual"
+  [ -n "$(pkg_field "$image" Version)" ] || image="$img_meta$qual"
+  hdr="$hdr_meta$qual"
   common="$(pkg_deps_matching "$hdr" '^linux-headers-.*-common(-rt)?$')"
+  # The kbuild tools run on this machine: always the amd64 package.
   kbuild="$(pkg_deps_matching "$hdr" '^linux-kbuild-')"
   [ -n "$common" ] && [ -n "$kbuild" ] ||
     toa_die "kernel $line: cannot fetch: $hdr names no -common headers or linux-kbuild"
+  kbuild="${kbuild%%:*}:amd64"
 
-  local pkgs=("$image" "$hdr" "$common" "$kbuild") p versions=()
-  for p in "${pkgs[@]}"; do
-    versions+=("$p=$(pkg_field "$p" Version)")
-  done
-  if [ -e "$cache/ready" ] && [ "$(sed -n 's/^packages=//p' "$cache/kernel.env")" = "${versions[*]}" ]; then
+  local pkgs=("$image" "$hdr" "$common" "$kbuild") versions=() sysroot_pkgs=() sysroot_versions=()
+  mapfile -t versions < <(pkg_versions "$line" "${pkgs[@]}") || exit 1
+  [ ${#versions[@]} = ${#pkgs[@]} ] || exit 1
+  if [ "$arch" = arm64 ]; then
+    # The guest's userland and what cross builds link against.
+    sysroot_pkgs=(busybox-static:arm64 libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64 libmnl0:arm64 libmnl-dev:arm64)
+    mapfile -t sysroot_versions < <(pkg_versions "$line" "${sysroot_pkgs[@]}") || exit 1
+    [ ${#sysroot_versions[@]} = ${#sysroot_pkgs[@]} ] || exit 1
+  fi
+  local all=("${versions[@]}" "${sysroot_versions[@]}")
+  if [ "$(ready_field "$cache" packages)" = "${all[*]}" ]; then
     toa_info "kernel $line: $rel is current"
     return 0
   fi
 
-  toa_info "kernel $line: downloading ${versions[*]}"
+  toa_info "kernel $line: downloading ${all[*]}"
   rm -f "$APT_DIR/debs/"*.deb
   quiet_or_die "kernel $line: cannot fetch: apt-get download of ${versions[*]} failed" \
-    download_debs "${versions[@]}"
+    download_debs "$APT_DIR/debs" "${versions[@]}"
+  if [ ${#sysroot_versions[@]} -gt 0 ]; then
+    mkdir -p "$APT_DIR/debs/sysroot"
+    rm -f "$APT_DIR/debs/sysroot/"*.deb
+    quiet_or_die "kernel $line: cannot fetch: apt-get download of ${sysroot_versions[*]} failed" \
+      download_debs "$APT_DIR/debs/sysroot" "${sysroot_versions[@]}"
+  fi
 
   toa_info "kernel $line: unpacking"
   local root="$cache/$rel" deb
@@ -173,31 +260,135 @@ fetch_line() {
   sed -i "s|^include /usr/src/|include $root/usr/src/|" "$kdir/Makefile"
   grep -q "^include $root/usr/src/" "$kdir/Makefile" ||
     toa_die "kernel $line: no absolute include of the -common headers in $kdir/Makefile to rewrite"
+  local fixdep_out
+  fixdep_out="$("$kdir/scripts/basic/fixdep" 2>&1 || true)"
+  grep -qi usage <<<"$fixdep_out" ||
+    toa_die "kernel $line: the kbuild tools of $kbuild do not run here ($kdir/scripts/basic/fixdep)"
   # The image package ships no modules.dep (its postinst runs depmod).
   quiet_or_die "kernel $line: depmod failed" depmod -b "$root" "$rel"
 
-  {
-    echo "line=$line"
-    echo "release=$rel"
-    echo "image_pkg=$image"
-    echo "packages=${versions[*]}"
-    echo "fetched=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  } >"$cache/kernel.env.new"
-  mv "$cache/kernel.env.new" "$cache/kernel.env"
-  touch "$cache/ready"
+  local env=("line=$line" "release=$rel" "arch=$(toa_line_arch "$line")" "image_pkg=$image")
+  if [ ${#sysroot_versions[@]} -gt 0 ]; then
+    local sysroot="$cache/sysroot"
+    rm -rf "$sysroot"
+    mkdir -p "$sysroot"
+    for deb in "$APT_DIR/debs/sysroot/"*.deb; do
+      dpkg -x "$deb" "$sysroot"
+    done
+    rm -f "$APT_DIR/debs/sysroot/"*.deb
+    [ -x "$sysroot/bin/busybox" ] || toa_die "kernel $line: busybox-static:arm64 has no bin/busybox"
+    [ -e "$sysroot/lib/ld-linux-aarch64.so.1" ] || toa_die "kernel $line: libc6:arm64 has no lib/ld-linux-aarch64.so.1"
+    env+=("sysroot=sysroot" "busybox=sysroot/bin/busybox")
+  fi
+  write_env "$cache" "${env[@]}" "packages=${all[*]}"
   # Older releases of this line and the downloaded archives are no longer needed.
-  local d
-  for d in "$cache"/*/; do
-    d="${d%/}"
-    case "${d##*/}" in apt | "$rel") ;; *) rm -rf "$d" ;; esac
-  done
-  rm -f "$APT_DIR/debs/"*.deb
+  prune_cache "$cache" "$rel" sysroot
   toa_info "kernel $line: $rel ready in $((SECONDS - t0)) s ($cache)"
 }
 
+# A kernel built here from Debian's linux-source package (6.1-debug).
+fetch_source_line() {
+  local line="$1" cache="$2" frag sha
+  frag="$TOA_KTEST_DIR/$line.config"
+  [ -f "$frag" ] || toa_die "kernel $line: no configuration fragment $frag"
+  sha="$(sha256sum "$frag" | cut -c1-16)"
+  if [ -e "$cache/ready" ] && [ "${TOA_REFRESH:-0}" != 1 ] && [ "$(ready_field "$cache" config)" = "$sha" ]; then
+    toa_debug "kernel $line: cached, $(sed -n 's/^release=//p' "$cache/kernel.env") in $cache"
+    return 0
+  fi
+  local cc jobs
+  cc="$(toa_kernel_cc "$line")"
+  toa_need_cmd "$cc" gcc-12
+  toa_need_cmd make make
+  toa_need_cmd flex flex
+  toa_need_cmd bison bison
+  toa_need_cmd bc bc
+  toa_need_cmd xz xz-utils
+  toa_need_cmd perl perl-base
+  [ -e /usr/include/gelf.h ] || toa_die "kernel $line: no <gelf.h> (install the Debian package libelf-dev)"
+  [ -e /usr/include/openssl/ssl.h ] || toa_die "kernel $line: no <openssl/ssl.h> (install the Debian package libssl-dev)"
+  jobs="${TOA_KBUILD_JOBS:-$(nproc)}"
+
+  local t0=$SECONDS pkg ver
+  pkg="linux-source-${line%%-*}"
+  if [ -e "$cache/ready" ] && [ "${TOA_REFRESH:-0}" != 1 ]; then
+    # Only the configuration changed: same source, incremental rebuild.
+    ver="$(ready_field "$cache" packages)"
+    ver="${ver#*=}"
+  else
+    apt_setup "$line" "$cache"
+    ver="$(pkg_versions "$line" "$pkg")" || exit 1
+    ver="${ver#*=}"
+    if [ "$(ready_field "$cache" packages)" = "$pkg=$ver" ] && [ "$(ready_field "$cache" config)" = "$sha" ]; then
+      toa_info "kernel $line: $pkg $ver is current"
+      return 0
+    fi
+  fi
+
+  local top="$cache/$ver"
+  local src="$top/linux-source-${line%%-*}" build="$top/build" root="$top/root" log="$cache/build.log"
+  rm -f "$cache/ready"
+  if [ ! -e "$top/.unpacked" ]; then
+    toa_info "kernel $line: downloading $pkg=$ver"
+    rm -rf "$top" "$APT_DIR/debs/"*.deb
+    quiet_or_die "kernel $line: cannot fetch: apt-get download of $pkg=$ver failed" \
+      download_debs "$APT_DIR/debs" "$pkg=$ver"
+    toa_info "kernel $line: unpacking the source"
+    mkdir -p "$top/deb"
+    dpkg -x "$APT_DIR/debs/"*.deb "$top/deb"
+    local tarball="$top/deb/usr/src/$pkg.tar.xz"
+    [ -f "$tarball" ] || toa_die "kernel $line: $pkg=$ver has no usr/src/$pkg.tar.xz"
+    tar -xf "$tarball" -C "$top"
+    rm -rf "$top/deb" "$APT_DIR/debs/"*.deb
+    [ -f "$src/Makefile" ] || toa_die "kernel $line: $pkg.tar.xz has no $pkg/Makefile"
+    touch "$top/.unpacked"
+  fi
+
+  local mk=(nice -n "${TOA_KBUILD_NICE:-10}" make -C "$src" O="$build" CC="$cc" HOSTCC="$cc")
+  toa_info "kernel $line: configuring (defconfig kvm_guest.config + $frag)"
+  mkdir -p "$build"
+  cp "$frag" "$src/kernel/configs/toa-debug.config"
+  quiet_or_die "kernel $line: configuration failed" "${mk[@]}" defconfig kvm_guest.config toa-debug.config
+  check_config "$line" "$frag" "$build/.config"
+
+  toa_info "kernel $line: building $pkg $ver with -j$jobs (about 16 min on 2 idle cores; log: $log)"
+  if ! "${mk[@]}" -j"$jobs" bzImage modules >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    toa_die "kernel $line: the kernel build failed (log: $log)"
+  fi
+  local rel
+  rel="$("${mk[@]}" -s kernelrelease 2>/dev/null | tail -n1)"
+  [ -n "$rel" ] || toa_die "kernel $line: make kernelrelease printed nothing"
+  rm -rf "$root"
+  quiet_or_die "kernel $line: modules_install failed" \
+    "${mk[@]}" INSTALL_MOD_PATH="$root" DEPMOD=depmod modules_install
+  [ -f "$root/lib/modules/$rel/modules.dep" ] || toa_die "kernel $line: modules_install made no modules.dep"
+  [ -f "$build/arch/x86/boot/bzImage" ] || toa_die "kernel $line: no arch/x86/boot/bzImage"
+  [ -f "$build/Module.symvers" ] || toa_die "kernel $line: no Module.symvers"
+
+  write_env "$cache" "line=$line" "release=$rel" "arch=x86_64" "packages=$pkg=$ver" "config=$sha" \
+    "kdir=$ver/build" "vmlinuz=$ver/build/arch/x86/boot/bzImage" "moddir=$ver/root/lib/modules/$rel"
+  prune_cache "$cache" "$ver"
+  toa_info "kernel $line: $rel ready in $((SECONDS - t0)) s ($cache)"
+}
+
+# check_config <line> <fragment> <.config>: every option of the fragment has its value.
+check_config() {
+  local line="$1" frag="$2" config="$3" opt want have bad=()
+  while IFS='=' read -r opt want; do
+    have="$(grep -E "^$opt=" "$config" | cut -d= -f2- || true)"
+    if [ "$want" = n ]; then
+      [ -z "$have" ] || [ "$have" = n ] || bad+=("$opt=$have (wanted: not set)")
+    else
+      [ "$have" = "$want" ] || bad+=("$opt=${have:-<not set>} (wanted $want)")
+    fi
+  done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$frag")
+  [ ${#bad[@]} -eq 0 ] || toa_die "kernel $line: the configuration does not have: ${bad[*]} (see $config)"
+}
+
 # Runs in quiet_or_die's subshell: the cd does not leak.
-download_debs() {
-  cd "$APT_DIR/debs" && papt apt-get download "$@"
+download_debs() {  # <dir> <pkg=version>...
+  cd "$1" && shift && papt apt-get download "$@"
 }
 
 [ $# -ge 1 ] || usage
@@ -219,7 +410,7 @@ case "$cmd" in
       (fetch_line "$l")
     done
     ;;
-  kdir | vmlinuz | release | moddir)
+  kdir | vmlinuz | release | moddir | arch | sysroot)
     [ $# -eq 1 ] || usage
     toa_check_line "$1"
     case "$cmd" in
@@ -227,6 +418,8 @@ case "$cmd" in
       vmlinuz) toa_kernel_vmlinuz "$1" ;;
       release) toa_kernel_field "$1" release ;;
       moddir) toa_kernel_moddir "$1" ;;
+      arch) toa_line_arch "$1" ;;
+      sysroot) toa_kernel_sysroot "$1" ;;
     esac
     ;;
   *) usage ;;

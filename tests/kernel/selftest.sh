@@ -5,6 +5,10 @@
 #   (b) the script reports a FAIL                                  -> vm.sh must exit 1
 #   (c) the module does WARN_ON(1), the script says PASS           -> vm.sh must exit 1,
 #       because of the WARNING on the console
+# On the debug line (6.1-debug) three more, each with a script that says PASS and a
+# module that misbehaves: vm.sh must exit 1 because the kernel reports
+#   (d) a kmemleak leak, (e) a sleeping function called from atomic context,
+#   (f) a lockdep circular locking dependency.
 #
 #   selftest.sh <line>
 set -euo pipefail
@@ -19,11 +23,13 @@ logs="$(toa_build_dir)/vm-logs"
 ko="$("$TOA_KTEST_DIR/build-kmod.sh" "$line" --src "$here")"
 
 passed=0 failed=0
+timeout_s=120
+[ "$(toa_line_kind "$line")" != source ] || timeout_s=400
 # check_case <name> <expected vm.sh exit> <grep -E pattern its output must contain> <script>
 check_case() {
   local name="$1" want="$2" must="$3" script="$4" out rc=0
   out="$("$TOA_KTEST_DIR/vm.sh" --line "$line" --module "$ko" --script "$script" \
-    --timeout 120 --log "$logs/$line-selftest-$name.log" 2>&1)" || rc=$?
+    --timeout "$timeout_s" --log "$logs/$line-selftest-$name.log" 2>&1)" || rc=$?
   if [ "$rc" = "$want" ] && grep -qE "$must" <<<"$out"; then
     echo "RESULT harness-$name PASS"
     passed=$((passed + 1))
@@ -37,6 +43,11 @@ check_case() {
 check_case clean 0 "^vm-$line: 2 passed, 0 failed" "$here/guest-load.sh"
 check_case reported-fail 1 "^vm-$line: 1 passed, 1 failed" "$here/guest-fail.sh"
 check_case kernel-warning 1 "WARNING:.*toa_selftest" "$here/guest-warn.sh"
+if [ "$(toa_line_kind "$line")" = source ]; then
+  check_case kmemleak 1 "FAILED:.*kernel memory leak suspects" "$here/guest-leak.sh"
+  check_case atomic-sleep 1 "sleeping function called from invalid context" "$here/guest-sleep.sh"
+  check_case lockdep 1 "possible circular locking dependency" "$here/guest-lockdep.sh"
+fi
 
 echo "selftest-$line: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

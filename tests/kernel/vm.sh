@@ -1,34 +1,41 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Boots one Debian kernel in QEMU (TCG) with a busybox initramfs and runs one guest script.
+# Boots one kernel line in QEMU (TCG) with a busybox initramfs and runs one guest script.
 #
 #   vm.sh --line <line> --script <guest sh script>
 #         [--module <.ko>]...        copied to /modules/ in the guest ($TOA_MODULES)
 #         [--bin <host file>]...     copied to /bin/ (dynamic ones with their libraries)
 #         [--file <host>:<guest>]... copied to that guest path (file or dir)
 #         [--kmod-from-image <name>]... more modules of the kernel image, loaded at boot
-#         [--timeout SEC] (300)  [--log FILE]  [--smp N] (2)  [--mem MB] (512)
+#         [--timeout SEC] (300)  [--log FILE]  [--smp N] (2)
+#         [--mem MB] (512; 6.1-debug 1536, 6.1-arm64 1024)
 #         [--icount]  (-icount shift=0, forces --smp 1: deterministic guest clock)
+#         [--no-leak-check]  (skip the kmemleak scan of kernels that have kmemleak)
 #         [--append "extra kernel args"]  [-v|--verbose] (print the qemu command line)
 #
 # The guest's /init mounts proc, sysfs, devtmpfs, tmpfs, brings lo up, insmods tun (and
-# veth, and --kmod-from-image modules, with their dependencies), then runs
-# `sh /script` with TOA_LINE, TOA_RELEASE and TOA_MODULES=/modules, and prints
-# `TOA-GUEST-EXIT <rc>`. The script prints `RESULT <name> PASS`, `RESULT <name> FAIL <detail>`
-# or `RESULT <name> SKIP <why>`.
-# Exit 0 only when: at least one RESULT, none FAIL, TOA-GUEST-EXIT 0, and the console shows
-# no kernel BUG/WARNING/Oops/... (see BAD_CONSOLE). Otherwise exit 1 (2: bad usage).
+# veth, and --kmod-from-image modules, with their dependencies; built-in ones are
+# skipped), then runs `sh /script` with TOA_LINE, TOA_RELEASE and TOA_MODULES=/modules,
+# and prints `TOA-GUEST-EXIT <rc>`. The script prints `RESULT <name> PASS`,
+# `RESULT <name> FAIL <detail>` or `RESULT <name> SKIP <why>`. On a kernel with kmemleak
+# (6.1-debug) /init scans for leaks after the script (which must have closed its sockets
+# and removed its modules by then); on one with lockdep it checks that lockdep is still on.
+# arm64 lines boot qemu-system-aarch64 -M virt with the line's arm64 busybox; their --bin
+# programs must be arm64 (static, or dynamic with libraries from the line's sysroot).
+# Exit 0 only when: at least one RESULT, none FAIL, TOA-GUEST-EXIT 0, no failed guest
+# check (leaks, lockdep off), and the console shows no kernel BUG/WARNING/Oops/...
+# (see BAD_CONSOLE). Otherwise exit 1 (2: bad usage).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-BAD_CONSOLE='BUG:|WARNING:|Oops|Call Trace|general protection|Kernel panic|KASAN|UBSAN|kmemleak|possible circular locking|sleeping function called from invalid context|INFO: task .* blocked'
+BAD_CONSOLE='BUG:|WARNING:|Oops|Call Trace|general protection|Kernel panic|KASAN|UBSAN|kmemleak|unreferenced object|possible circular locking|sleeping function called from invalid context|INFO: task .* blocked|INFO: trying to register non-static key|turning off the locking correctness validator'
 
 usage() {
-  sed -n '3,20s/^# \{0,1\}//p' "$0" >&2
+  sed -n '3,28s/^# \{0,1\}//p' "$0" >&2
   exit 2
 }
 
-line="" script="" timeout_s=300 log="" smp=2 mem=512 icount=0 append=""
+line="" script="" timeout_s=300 log="" smp=2 mem="" icount=0 append="" leak_check=1
 modules=() bins=() files=() image_mods=(tun 'veth?')
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -43,6 +50,7 @@ while [ $# -gt 0 ]; do
     --smp) smp="${2:?}"; shift 2 ;;
     --mem) mem="${2:?}"; shift 2 ;;
     --icount) icount=1; shift ;;
+    --no-leak-check) leak_check=0; shift ;;
     --append) append="${2?}"; shift 2 ;;
     -v|--verbose) TOA_VERBOSE=1; shift ;;
     -h|--help) usage ;;
@@ -53,20 +61,35 @@ done
 toa_check_line "$line"
 [ -f "$script" ] || toa_die "no guest script $script"
 [ "$icount" = 1 ] && smp=1
+[ -n "$mem" ] || mem="$(toa_line_mem "$line")"
+arch="$(toa_line_arch "$line")"
 
-toa_need_cmd qemu-system-x86_64 qemu-system-x86
-toa_need_cmd busybox busybox-static
 toa_need_cmd cpio cpio
 toa_need_cmd timeout coreutils
-BUSYBOX="$(command -v busybox)"
-if ldd "$BUSYBOX" >/dev/null 2>&1; then
-  toa_die "$BUSYBOX is dynamically linked: install busybox-static"
+toa_need_cmd readelf binutils
+if [ "$arch" = arm64 ]; then
+  toa_need_cmd qemu-system-aarch64 qemu-system-arm
+else
+  toa_need_cmd qemu-system-x86_64 qemu-system-x86
+  toa_need_cmd busybox busybox-static
 fi
 
 toa_kernel_ensure "$line"
 release="$(toa_kernel_field "$line" release)"
 vmlinuz="$(toa_kernel_vmlinuz "$line")"
 moddir="$(toa_kernel_moddir "$line")"
+sysroot=""
+if [ "$arch" = arm64 ]; then
+  sysroot="$(toa_kernel_sysroot "$line")"
+  BUSYBOX="$sysroot/bin/busybox"
+  elf_machine_want=AArch64
+else
+  BUSYBOX="$(command -v busybox)"
+  elf_machine_want=X86-64
+fi
+if readelf -l "$BUSYBOX" 2>/dev/null | grep -q 'program interpreter'; then
+  toa_die "$BUSYBOX is dynamically linked: install busybox-static"
+fi
 
 build="$(toa_build_dir)"
 if [ -z "$log" ]; then
@@ -87,13 +110,67 @@ echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
 echo 'root:x:0:' >"$root/etc/group"
 mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 
+# check_elf_arch <file> <what>: an ELF file must be of the line's architecture.
+check_elf_arch() {
+  local m
+  m="$(readelf -h "$1" 2>/dev/null | sed -n 's/^ *Machine: *//p')" || true
+  [ -z "$m" ] || grep -q -- "$elf_machine_want" <<<"$m" ||
+    toa_die "$2 $1 is built for $m, but kernel line $line is $arch"
+}
+
+# copy_sysroot_libs <host ELF file>: its interpreter and the libraries it needs
+# (DT_NEEDED, recursively) into the initramfs: those in its RUNPATH/RPATH (a build
+# tree's own libraries) at their host paths, the others from the line's sysroot at the
+# same paths as there.
+copy_sysroot_libs() {
+  local f="$1" interp lib d found rpath dirs=()
+  interp="$(readelf -l "$f" | sed -n 's/.*\[Requesting program interpreter: \(.*\)\]$/\1/p')"
+  if [ -n "$interp" ] && [ ! -e "$root$interp" ]; then
+    [ -e "$sysroot$interp" ] || toa_die "$f: no interpreter $interp in $sysroot"
+    mkdir -p "$root$(dirname "$interp")"
+    cp -L "$sysroot$interp" "$root$interp"
+  fi
+  rpath="$(readelf -d "$f" | sed -n 's/.*(R\(UN\)\{0,1\}PATH).*\[\(.*\)\]$/\2/p' | tr '\n' :)"
+  IFS=: read -r -a dirs <<<"${rpath//\$ORIGIN/$(dirname "$f")}"
+  for lib in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+    found=""
+    for d in "${dirs[@]}"; do
+      [ -n "$d" ] && [ "${d:0:1}" = / ] && [ -e "$d/$lib" ] || continue
+      found=1
+      if [ ! -e "$root$d/$lib" ]; then
+        mkdir -p "$root$d"
+        cp -L "$d/$lib" "$root$d/$lib"
+        copy_sysroot_libs "$d/$lib"
+      fi
+      break
+    done
+    [ -z "$found" ] || continue
+    for d in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu /lib /usr/lib; do
+      [ -e "$sysroot$d/$lib" ] || continue
+      found=1
+      if [ ! -e "$root$d/$lib" ]; then
+        mkdir -p "$root$d"
+        cp -L "$sysroot$d/$lib" "$root$d/$lib"
+        copy_sysroot_libs "$sysroot$d/$lib"
+      fi
+      break
+    done
+    [ -n "$found" ] || toa_die "$f needs $lib: not in its RUNPATH nor in the sysroot of $line ($sysroot)"
+  done
+}
+
 # copy_with_libs <host file> <guest path>: a program and, when dynamic, every library
-# ldd names (at the same paths) and the loader.
+# ldd names (at the same paths) and the loader; on arm64 lines those of the sysroot.
 copy_with_libs() {
   local src="$1" dst="$2" deps lib
   mkdir -p "$root$(dirname "$dst")"
   rm -f "$root$dst"
   cp -L "$src" "$root$dst"
+  if [ "$arch" != x86_64 ]; then
+    readelf -h "$src" >/dev/null 2>&1 || return 0  # not an ELF file: a script
+    copy_sysroot_libs "$src"
+    return 0
+  fi
   deps="$(ldd "$src" 2>/dev/null)" || return 0  # static (or not an ELF program)
   if grep -q 'not found' <<<"$deps"; then
     toa_die "$src: missing libraries: $(grep 'not found' <<<"$deps" | xargs)"
@@ -107,11 +184,13 @@ copy_with_libs() {
 
 for b in "${bins[@]}"; do
   [ -f "$b" ] || toa_die "no --bin file $b"
+  check_elf_arch "$b" "--bin"
   copy_with_libs "$b" "/bin/$(basename "$b")"
   chmod +x "$root/bin/$(basename "$b")"
 done
 for m in "${modules[@]}"; do
   [ -f "$m" ] || toa_die "no --module file $m"
+  check_elf_arch "$m" "--module"
   cp "$m" "$root/modules/"
 done
 for f in "${files[@]}"; do
@@ -203,10 +282,42 @@ rc=0
 while read -r m; do
   insmod "/kmods/\$m" || { echo "TOA-GUEST: insmod \$m failed"; rc=125; break; }
 done </kmods/order
+leaks=/sys/kernel/debug/kmemleak
+[ '$leak_check' = 1 ] && [ -w \$leaks ] || leaks=""
+lockdep_off() { [ -r /proc/lockdep_stats ] && grep -qE 'debug_locks: +0\$' /proc/lockdep_stats; }
+if lockdep_off; then
+  echo "TOA-GUEST-CHECK FAIL lockdep was off before the script (a splat at boot?)"
+fi
+if [ -n "\$leaks" ]; then
+  # Objects are reported once they are 5 s old: what boot left is set aside first.
+  sleep 6
+  echo 4 >/proc/sys/kernel/printk
+  echo scan >\$leaks
+  n=\$(grep -c '^unreferenced object' \$leaks)
+  echo clear >\$leaks
+  echo 7 >/proc/sys/kernel/printk
+  echo "TOA-GUEST-CHECK INFO leak scan: on (\$n boot-time suspects set aside)"
+fi
 if [ \$rc = 0 ]; then
   cd /
   TOA_LINE='$line' TOA_RELEASE='$release' TOA_MODULES=/modules sh /script
   rc=\$?
+fi
+cd /
+if lockdep_off; then
+  echo "TOA-GUEST-CHECK FAIL lockdep turned itself off during the run"
+fi
+if [ -n "\$leaks" ]; then
+  sleep 6
+  echo scan >\$leaks
+  echo scan >\$leaks
+  n=\$(grep -c '^unreferenced object' \$leaks)
+  if [ "\$n" != 0 ]; then
+    echo "TOA-GUEST-CHECK FAIL \$n kernel memory leak suspects after the script:"
+    cat \$leaks
+  else
+    echo "TOA-GUEST-CHECK PASS leak scan: no suspects after the script"
+  fi
 fi
 echo "TOA-GUEST-EXIT \$rc"
 sync
@@ -219,10 +330,16 @@ chmod +x "$root/init"
 
 # --- boot ----------------------------------------------------------------------------
 
-qemu=(qemu-system-x86_64 -accel tcg -cpu "${TOA_QEMU_CPU:-max}" -smp "$smp" -m "$mem"
-  -nographic -no-reboot -nic none
+if [ "$arch" = arm64 ]; then
+  qemu=(qemu-system-aarch64 -M virt -accel tcg -cpu "${TOA_QEMU_CPU:-cortex-a57}")
+  console=ttyAMA0
+else
+  qemu=(qemu-system-x86_64 -accel tcg -cpu "${TOA_QEMU_CPU:-max}")
+  console=ttyS0
+fi
+qemu+=(-smp "$smp" -m "$mem" -nographic -no-reboot -nic none
   -kernel "$vmlinuz" -initrd "$work/initrd.cpio"
-  -append "console=ttyS0 quiet panic=-1 $append")
+  -append "console=$console quiet panic=-1 $append")
 [ "$icount" = 1 ] && qemu+=(-icount shift=0)
 toa_debug "vm: ${qemu[*]}"
 
@@ -257,13 +374,16 @@ fi
 [ "$n_fail" -eq 0 ] || problems+=("$n_fail RESULT FAIL")
 [ "$n_bad" -eq 0 ] || problems+=("$n_bad malformed RESULT lines")
 [ $((n_pass + n_fail + n_skip)) -gt 0 ] || problems+=("no RESULT lines")
+while IFS= read -r c; do
+  problems+=("${c#TOA-GUEST-CHECK FAIL }")
+done < <(grep -E '^TOA-GUEST-CHECK FAIL ' "$log" || true)
 bad_lines="$(grep -nE "$BAD_CONSOLE" "$log" || true)"
 if [ -n "$bad_lines" ]; then
   problems+=("kernel problems on the console")
   echo "vm-$line: the console shows kernel problems:"
   head -n 40 <<<"$bad_lines" | sed 's/^/  /'
 fi
-if [ -z "$exit_line" ] || grep -q '^TOA-GUEST: ' "$log"; then
+if [ -z "$exit_line" ] || grep -qE '^TOA-GUEST(: |-CHECK FAIL )' "$log"; then
   echo "vm-$line: last console lines:"
   tail -n 30 "$log" | sed 's/^/  | /'
 fi

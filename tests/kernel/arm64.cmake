@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: MIT
+# The arm64 kernel line in ctest: include()d by tests/guest/CMakeLists.txt (inside
+# if(TOA_KERNEL_TESTS), after toa-e2e is defined) when 6.1-arm64 is in TOA_KERNEL_LINES.
+#
+# The arm64 guest programs are a second, cross build (tests/kernel/arm64-guest with
+# aarch64-toolchain.cmake) in <build>/arm64-guest. It needs the arm64 sysroot of the
+# kernel cache, which kernels.sh fetches (the kernel-fetch-6.1-arm64 fixture), so it is
+# built at test time by a fixture of its own rather than by `make`:
+#   kernel-arm64-guest-build   FIXTURES_REQUIRED kernel-6.1-arm64, FIXTURES_SETUP arm64-guest
+#                              (incremental: a few seconds when nothing changed)
+#   kernel-module-6.1-arm64    run-suite.sh 6.1-arm64 module <arm64 toa-e2e>
+# `make toa-arm64-guest` builds the same programs by hand.
+if(NOT "6.1-arm64" IN_LIST TOA_KERNEL_LINES)
+  return()
+endif()
+
+find_program(TOA_AARCH64_GCC aarch64-linux-gnu-gcc)
+find_program(TOA_AARCH64_GXX aarch64-linux-gnu-g++)
+find_program(TOA_QEMU_AARCH64 qemu-system-aarch64)
+if(NOT TOA_AARCH64_GCC OR NOT TOA_AARCH64_GXX OR NOT TOA_QEMU_AARCH64)
+  message(FATAL_ERROR "kernel line 6.1-arm64 needs aarch64-linux-gnu-gcc, aarch64-linux-gnu-g++ "
+    "and qemu-system-aarch64 (Debian packages gcc-aarch64-linux-gnu, g++-aarch64-linux-gnu, "
+    "qemu-system-arm; scripts/deps.sh installs them), or drop 6.1-arm64 from TOA_KERNEL_LINES")
+endif()
+
+set(TOA_ARM64_GUEST_DIR "${CMAKE_BINARY_DIR}/arm64-guest")
+set(_toa_arm64_build "${CMAKE_CURRENT_LIST_DIR}/build-arm64-guest.sh")
+set(_toa_arm64_type "${CMAKE_BUILD_TYPE}")
+if(NOT _toa_arm64_type)
+  set(_toa_arm64_type RelWithDebInfo)
+endif()
+
+add_custom_target(toa-arm64-guest
+  COMMAND ${CMAKE_COMMAND} -E env "TOA_ARM64_BUILD_TYPE=${_toa_arm64_type}" "${TOA_KERNEL_TEST_ENV}"
+          "${_toa_arm64_build}" "${TOA_ARM64_GUEST_DIR}" toa-e2e
+  COMMENT "Cross-building the arm64 guest programs in ${TOA_ARM64_GUEST_DIR}"
+  USES_TERMINAL)
+
+add_test(NAME kernel-arm64-guest-build
+         COMMAND "${_toa_arm64_build}" "${TOA_ARM64_GUEST_DIR}" toa-e2e)
+set_tests_properties(kernel-arm64-guest-build PROPERTIES
+  FIXTURES_REQUIRED kernel-6.1-arm64
+  FIXTURES_SETUP arm64-guest
+  TIMEOUT 1200
+  LABELS kernel
+  ENVIRONMENT "${TOA_KERNEL_TEST_ENV};TOA_ARM64_BUILD_TYPE=${_toa_arm64_type}")
+
+add_test(NAME kernel-module-6.1-arm64
+         COMMAND "${CMAKE_CURRENT_LIST_DIR}/../guest/run-suite.sh" 6.1-arm64 module
+                 "${TOA_ARM64_GUEST_DIR}/guest/toa-e2e")
+set_tests_properties(kernel-module-6.1-arm64 PROPERTIES
+  FIXTURES_REQUIRED "kernel-6.1-arm64;arm64-guest"
+  TIMEOUT 1200
+  LABELS kernel
+  ENVIRONMENT "${TOA_KERNEL_TEST_ENV}")
