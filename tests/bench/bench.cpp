@@ -126,28 +126,7 @@ const Endpoint kClient6 = ep("[2001:db8:c::7]:40000");
 // ---------------------------------------------------------------------------------
 // Kernel state
 
-// Totals of /proc/net/toa_stats; empty when the module is not loaded.
-std::map<std::string, long long> toa_stats()
-{
-	std::map<std::string, long long> m;
-	std::ifstream f("/proc/net/toa_stats");
-	std::string line;
-	while (std::getline(f, line)) {
-		std::istringstream is(line);
-		std::string name;
-		long long v, last = -1;
-		if (!(is >> name))
-			continue;
-		bool any = false;
-		while (is >> v) {
-			last = v;
-			any = true;
-		}
-		if (any)
-			m[name] = last;
-	}
-	return m;
-}
+using toa::guest::toa_stats;
 
 struct Slab {
 	bool found = false;

@@ -9,6 +9,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 
 namespace toa::guest {
@@ -59,6 +62,29 @@ inline std::string sockaddr_str(const sockaddr_storage &ss)
 	auto *s = reinterpret_cast<const sockaddr_in6 *>(&ss);
 	inet_ntop(AF_INET6, &s->sin6_addr, buf, sizeof(buf));
 	return "[" + std::string(buf) + "]:" + std::to_string(ntohs(s->sin6_port));
+}
+
+// The total column of every row of /proc/net/toa_stats; empty without the module.
+inline std::map<std::string, long long> toa_stats()
+{
+	std::map<std::string, long long> m;
+	std::ifstream f("/proc/net/toa_stats");
+	std::string line;
+	while (std::getline(f, line)) {
+		std::istringstream is(line);
+		std::string name;
+		long long v, last = -1;
+		bool any = false;
+		if (!(is >> name))
+			continue;
+		while (is >> v) {
+			last = v;
+			any = true;
+		}
+		if (any)
+			m[name] = last;
+	}
+	return m;
 }
 
 } // namespace toa::guest

@@ -81,23 +81,12 @@ bool set_param(const char *name, const std::string &value)
 	return write_file(std::string("/sys/module/toa/parameters/") + name, value);
 }
 
-// Total column of a /proc/net/toa_stats row.
+// Total column of a /proc/net/toa_stats row; -1 without it.
 long long stat_total(const std::string &name)
 {
-	std::ifstream f("/proc/net/toa_stats");
-	std::string line;
-	while (std::getline(f, line)) {
-		std::istringstream is(line);
-		std::string n;
-		is >> n;
-		if (n != name)
-			continue;
-		long long v = -1, last = -1;
-		while (is >> v)
-			last = v;
-		return last;
-	}
-	return -1;
+	auto m = toa::guest::toa_stats();
+	auto it = m.find(name);
+	return it == m.end() ? -1 : it->second;
 }
 
 int listen_on(int family, const char *addr, uint16_t port, bool v6only)
