@@ -9,6 +9,9 @@
 #   kernel-arm64-guest-build   FIXTURES_REQUIRED kernel-6.1-arm64, FIXTURES_SETUP arm64-guest
 #                              (incremental: a few seconds when nothing changed)
 #   kernel-module-6.1-arm64    run-suite.sh 6.1-arm64 module <arm64 toa-e2e>
+#   kernel-inspect-6.1-arm64   run-suite.sh 6.1-arm64 inspect <arm64 toa-e2e> <arm64 toa-inspect>
+#   lbsim.guest_6.1-arm64      vm.sh ... tools/lbsim/tests/guest/lbsim_smoke.sh, arm64 simulator
+# (the loops over TOA_KERNEL_LINES in tests/guest and tools/lbsim must skip 6.1-arm64).
 # `make toa-arm64-guest` builds the same programs by hand.
 if(NOT "6.1-arm64" IN_LIST TOA_KERNEL_LINES)
   return()
@@ -25,19 +28,27 @@ endif()
 
 set(TOA_ARM64_GUEST_DIR "${CMAKE_BINARY_DIR}/arm64-guest")
 set(_toa_arm64_build "${CMAKE_CURRENT_LIST_DIR}/build-arm64-guest.sh")
+set(_toa_arm64_targets toa-e2e toa-inspect toa-lbsim lbsim_echo_server lbsim_api_test)
 set(_toa_arm64_type "${CMAKE_BUILD_TYPE}")
 if(NOT _toa_arm64_type)
   set(_toa_arm64_type RelWithDebInfo)
 endif()
+# Where build-arm64-guest.sh leaves them (the subdirectories of arm64-guest/CMakeLists.txt).
+set(_a "${TOA_ARM64_GUEST_DIR}")
+set(_toa_arm64_e2e "${_a}/guest/toa-e2e")
+set(_toa_arm64_inspect "${_a}/toa-inspect/toa-inspect")
+set(_toa_arm64_lbsim "${_a}/lbsim/toa-lbsim")
+set(_toa_arm64_echo "${_a}/lbsim/lbsim_echo_server")
+set(_toa_arm64_api "${_a}/lbsim/lbsim_api_test")
 
 add_custom_target(toa-arm64-guest
   COMMAND ${CMAKE_COMMAND} -E env "TOA_ARM64_BUILD_TYPE=${_toa_arm64_type}" "${TOA_KERNEL_TEST_ENV}"
-          "${_toa_arm64_build}" "${TOA_ARM64_GUEST_DIR}" toa-e2e
+          "${_toa_arm64_build}" "${TOA_ARM64_GUEST_DIR}" ${_toa_arm64_targets}
   COMMENT "Cross-building the arm64 guest programs in ${TOA_ARM64_GUEST_DIR}"
   USES_TERMINAL)
 
 add_test(NAME kernel-arm64-guest-build
-         COMMAND "${_toa_arm64_build}" "${TOA_ARM64_GUEST_DIR}" toa-e2e)
+         COMMAND "${_toa_arm64_build}" "${TOA_ARM64_GUEST_DIR}" ${_toa_arm64_targets})
 set_tests_properties(kernel-arm64-guest-build PROPERTIES
   FIXTURES_REQUIRED kernel-6.1-arm64
   FIXTURES_SETUP arm64-guest
@@ -45,11 +56,32 @@ set_tests_properties(kernel-arm64-guest-build PROPERTIES
   LABELS kernel
   ENVIRONMENT "${TOA_KERNEL_TEST_ENV};TOA_ARM64_BUILD_TYPE=${_toa_arm64_type}")
 
+# The in-guest suites of the x86 lines (tests/guest/CMakeLists.txt, tools/lbsim), with
+# the arm64 programs.
+set(_toa_guest_dir "${CMAKE_CURRENT_LIST_DIR}/../guest")
 add_test(NAME kernel-module-6.1-arm64
-         COMMAND "${CMAKE_CURRENT_LIST_DIR}/../guest/run-suite.sh" 6.1-arm64 module
-                 "${TOA_ARM64_GUEST_DIR}/guest/toa-e2e")
-set_tests_properties(kernel-module-6.1-arm64 PROPERTIES
+         COMMAND "${_toa_guest_dir}/run-suite.sh" 6.1-arm64 module "${_toa_arm64_e2e}")
+add_test(NAME kernel-inspect-6.1-arm64
+         COMMAND "${_toa_guest_dir}/run-suite.sh" 6.1-arm64 inspect
+                 "${_toa_arm64_e2e}" "${_toa_arm64_inspect}")
+set_tests_properties(kernel-module-6.1-arm64 kernel-inspect-6.1-arm64 PROPERTIES
   FIXTURES_REQUIRED "kernel-6.1-arm64;arm64-guest"
   TIMEOUT 1200
   LABELS kernel
   ENVIRONMENT "${TOA_KERNEL_TEST_ENV}")
+
+set(_toa_lbsim_smoke "${CMAKE_CURRENT_LIST_DIR}/../../tools/lbsim/tests/guest/lbsim_smoke.sh")
+if(EXISTS "${_toa_lbsim_smoke}")
+  add_test(NAME lbsim.guest_6.1-arm64
+           COMMAND "${CMAKE_CURRENT_LIST_DIR}/vm.sh" --line 6.1-arm64 --smp 1
+                   --script "${_toa_lbsim_smoke}"
+                   --bin "${_toa_arm64_lbsim}" --bin "${_toa_arm64_echo}" --bin "${_toa_arm64_api}"
+                   --timeout 900
+                   --log "${CMAKE_BINARY_DIR}/vm-logs/lbsim-6.1-arm64.log")
+  set_tests_properties(lbsim.guest_6.1-arm64 PROPERTIES
+    FIXTURES_REQUIRED "kernel-6.1-arm64;arm64-guest"
+    TIMEOUT 1200
+    RUN_SERIAL TRUE
+    LABELS "kernel;lbsim"
+    ENVIRONMENT "${TOA_KERNEL_TEST_ENV}")
+endif()

@@ -8,8 +8,8 @@
 #   --src DIR   module source dir (default: the repo's kmod/); it is copied with the
 #               repo's include/ beside it, so `-I$(src)/../include` works
 #   --out DIR   where to copy and build (default: ${TOA_BUILD_DIR:-<repo>/build}/kmod-<line>,
-#               or <build>/<basename of --src>-<line>); one dir per line, so the three
-#               kernels never share object files
+#               or <build>/<basename of --src>-<line>); one dir per line, so the lines
+#               never share object files
 #   --verbose   show make's output (otherwise it is shown only when the build fails)
 #
 # The arm64 line builds with ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- (Debian's

@@ -213,7 +213,7 @@ fetch_deb_line() {
   kbuild="$(pkg_deps_matching "$hdr" '^linux-kbuild-')"
   [ -n "$common" ] && [ -n "$kbuild" ] ||
     toa_die "kernel $line: cannot fetch: $hdr names no -common headers or linux-kbuild"
-  kbuild="${kbuild%%:*}:amd64"
+  [ -z "$qual" ] || kbuild="${kbuild%%:*}:amd64"
 
   local pkgs=("$image" "$hdr" "$common" "$kbuild") versions=() sysroot_pkgs=() sysroot_versions=()
   mapfile -t versions < <(pkg_versions "$line" "${pkgs[@]}") || exit 1
