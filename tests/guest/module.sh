@@ -3,7 +3,7 @@
 ko="$TOA_MODULES/toa.ko"
 pass() { echo "RESULT $1 PASS${2:+ $2}"; }
 fail() { echo "RESULT $1 FAIL${2:+ $2}"; }
-check() { if eval "$2"; then pass "$1"; else fail "$1" "$3"; fi; }
+check() { if eval "$2"; then pass "$1" "$3"; else fail "$1" "$3"; fi; }
 stat_total() { awk -v n="$1" '$1 == n { print $NF }' /proc/net/toa_stats; }
 
 insmod "$ko" || { fail insmod; exit 1; }
@@ -25,24 +25,35 @@ check ip6_alloc_equals_free '[ "$a" = "$f" ]' "ip6 alloc=$a free=$f"
 h=$(stat_total hook_release_cb) t=$(stat_total syn_recv_sock_toa)
 check release_cb_once_per_toa_conn '[ "$h" -le "$t" ]' "hook_release_cb=$h syn_recv_sock_toa=$t"
 
-# rmmod under load: connections and getpeername/getsockopt while the module goes and comes.
-rm -f /tmp/final /tmp/stop
-toa-e2e load --seconds 90 > /tmp/load.out 2>&1 &
+# Load and faults: acceptor threads ask getpeername/getsockopt while the simulator opens,
+# aborts and floods connections, and the module is removed and loaded again and again.
+# Once the script is done (/tmp/final), every answer must be exact.
+rm -f /tmp/final /tmp/stop /tmp/stress-cycles
+toa-e2e stress --seconds 300 --seed "${TOA_SEED:-$(date +%s)}" > /tmp/stress.out 2>&1 &
 pid=$!
-cycles=0
-for i in 1 2 3 4 5 6; do
+for i in $(seq 1 300); do grep -q STRESS-READY /tmp/stress.out && break; sleep 0.1; done
+n="${TOA_STRESS_CYCLES:-12}" cycles=0
+for i in $(seq 1 "$n"); do
   sleep 2
   rmmod toa || { fail "rmmod_under_load_$i"; continue; }
   sleep 1
   insmod "$ko" || { fail "insmod_under_load_$i"; continue; }
   cycles=$((cycles + 1))
 done
+echo "$cycles" > /tmp/stress-cycles
 touch /tmp/final
-sleep 3
+sleep "${TOA_STRESS_TAIL:-10}"
 touch /tmp/stop
 wait $pid
-cat /tmp/load.out
-check unload_cycles_under_load '[ $cycles -eq 6 ]' "cycles=$cycles"
+rc=$?
+cat /tmp/stress.out
+check stress_exit '[ $rc -eq 0 ] && grep -q "^RESULT stress_no_wrong_answer " /tmp/stress.out' "exit=$rc"
+check unload_cycles_under_load '[ $cycles -eq "$n" ] && [ $cycles -ge 10 ]' "cycles=$cycles"
+sleep 1
+a=$(stat_total conn_alloc) f=$(stat_total conn_free)
+check stress_alloc_equals_free '[ "$a" = "$f" ] && [ "$a" -gt 0 ]' "conn_alloc=$a conn_free=$f"
+a=$(stat_total ip6_address_alloc) f=$(stat_total ip6_address_free)
+check stress_ip6_alloc_equals_free '[ "$a" = "$f" ]' "ip6 alloc=$a free=$f"
 
 # rmmod with TOA connections open: afterwards they behave as without the module.
 rm -f /tmp/go
