@@ -10,6 +10,13 @@ pkgs=(
   clang libclang-rt-14-dev
   qemu-system-x86 busybox-static cpio kmod dwarves
   iproute2 xz-utils
+  # the booted-kernel harness: Debian's kernels (gcc-12 builds their modules), fetched
+  # with a private apt configuration signed by the archive keyring
+  gcc-12 make binutils debian-archive-keyring
+  # 6.1-debug: Debian's linux-source-6.1 built here (KASAN, lockdep, kmemleak)
+  flex bison bc libelf-dev libssl-dev
+  # 6.1-arm64: the arm64 guest and the cross builds (static libc.a, libstdc++.a)
+  qemu-system-arm gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross
 )
 [ "${TOA_DEPS_EXTRA:-}" ] && pkgs+=(${TOA_DEPS_EXTRA})
 
