@@ -7,7 +7,7 @@
 #define TOA_COMPAT_H
 
 #include <linux/version.h>
-#include <linux/kprobes.h>
+#include <linux/ftrace.h>
 #include <linux/ptrace.h>
 #include <net/genetlink.h>
 
@@ -16,16 +16,45 @@
 #define COMPAT_HAVE_GENL_RESV_START_OP 1
 #endif
 
-/* Function arguments in a kprobe handler. */
-#if defined(CONFIG_X86_64) || defined(CONFIG_ARM64)
-#define toa_probe_arg(regs, n) regs_get_kernel_argument((regs), (n))
-#else
-#error "toa: kprobe argument access is only wired for x86_64 and arm64"
+#if !defined(CONFIG_X86_64) && !defined(CONFIG_ARM64)
+#error "toa: ftrace argument access is only wired for x86_64 and arm64"
+#endif
+#if !defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && !defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)
+#error "toa needs CONFIG_DYNAMIC_FTRACE_WITH_REGS or CONFIG_DYNAMIC_FTRACE_WITH_ARGS"
 #endif
 
-/* Registering a kprobe by symbol name needs no symbol lookup of ours. */
-#ifndef CONFIG_KRETPROBES
-#error "toa needs CONFIG_KRETPROBES"
+/*
+ * ftrace callbacks, and the hooked function's arguments in them:
+ *  - up to 5.10 the callback gets struct pt_regs, filled only with SAVE_REGS, and says
+ *    itself that it is recursion safe;
+ *  - from 5.11 it gets struct ftrace_regs; with WITH_ARGS (x86_64 from 5.11, arm64 from
+ *    6.2) the argument registers are there without SAVE_REGS, read with
+ *    ftrace_regs_get_argument() where the kernel has it (arm64; x86_64 from 6.x) or
+ *    straight from the pt_regs inside (older x86_64); otherwise SAVE_REGS and
+ *    ftrace_get_regs().
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+typedef struct pt_regs toa_fregs_t;
+#define TOA_FTRACE_FLAGS (FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION_SAFE)
+#define toa_ftrace_arg(fregs, n) regs_get_kernel_argument((fregs), (n))
+#else
+typedef struct ftrace_regs toa_fregs_t;
+#if defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS) && \
+	(defined(ftrace_regs_get_argument) || defined(CONFIG_ARM64))
+#define TOA_FTRACE_FLAGS 0
+#define toa_ftrace_arg(fregs, n) ftrace_regs_get_argument((fregs), (n))
+#elif defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS) && defined(CONFIG_X86_64)
+#define TOA_FTRACE_FLAGS 0
+#define toa_ftrace_arg(fregs, n) regs_get_kernel_argument(&(fregs)->regs, (n))
+#else
+#define TOA_FTRACE_FLAGS FTRACE_OPS_FL_SAVE_REGS
+#define toa_ftrace_arg(fregs, n) regs_get_kernel_argument(ftrace_get_regs(fregs), (n))
 #endif
+#endif
+
+/* An ftrace callback; @fregs gives the hooked function's arguments by toa_ftrace_arg(). */
+#define TOA_FTRACE_CALLBACK(name)                                                          \
+	void notrace name(unsigned long ip, unsigned long parent_ip, struct ftrace_ops *op, \
+			  toa_fregs_t *fregs)
 
 #endif

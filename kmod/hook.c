@@ -1,22 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Where the option is read: only on the connection-setup path, never on established
- * connections.
+ * connections. Four ftrace callbacks, at the entry of:
  *
- *  - security_inet_conn_request(listener, skb, req), a kprobe: runs once per SYN that
- *    creates a request sock. An option on the SYN is stashed for that request.
- *  - tcp_v4_syn_recv_sock / tcp_v6_syn_recv_sock, kretprobes: run once per completed
- *    handshake with the packet that completed it (the ACK, or a data segment when the
- *    ACK was lost; also the SYN cookie path and Fast Open). The entry handler parses the
- *    options and declines (no return probe armed, nearly no cost) when there is no TOA;
- *    otherwise the return handler attaches the state to the new child socket.
- *  - inet_listen, a kprobe: once per listen(); gives a TCP listener our proto_ops copy
- *    (override.c), so that accept() can return the client on every kernel.
+ *  - security_inet_conn_request(listener, skb, req): once per SYN that creates a
+ *    request sock. An option on the SYN is stashed for that request (stash.c).
+ *  - tcp_create_openreq_child(listener, req, skb): once per child socket, with the
+ *    packet that completed the handshake (the ACK, a data segment when the ACK was
+ *    lost, the ACK of a SYN cookie, the SYN of Fast Open), for IPv4 and IPv6. The
+ *    option (the SYN's if one was stashed, else this packet's) is handed to:
+ *  - security_inet_csk_clone(child, req): called from inside the former, once the child
+ *    exists and before anyone else can see it. The state is attached here.
+ *  - inet_listen(sock, backlog): once per listen(); gives a TCP listener our proto_ops
+ *    copy (override.c), so that accept() can return the client on every kernel.
+ *
+ * The handoff between the second and third: both run in the same call chain, with
+ * bottom halves off (softirq, or a listener's backlog under bh_lock_sock) as a rule,
+ * so a per-CPU slot carries it; the slot names the request and its SYN's sequence
+ * number and port, and the third callback takes it only for that very request. Where
+ * the chain runs with bottom halves on (a listener's backlog processed by
+ * release_sock()), it could move to another CPU: the stash carries it instead.
  */
+#include <linux/ftrace.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/jiffies.h>
-#include <linux/kprobes.h>
+#include <linux/kallsyms.h>
+#include <linux/percpu.h>
 #include <linux/tcp.h>
 #include <net/inet_sock.h>
 #include <net/request_sock.h>
@@ -61,131 +71,112 @@ static bool toa_skb_parse(const struct sk_buff *skb, const struct toa_config *cf
 	return true;
 }
 
-static int toa_conn_request_pre(struct kprobe *kp, struct pt_regs *regs)
+static bool toa_parse_trusted(const struct sk_buff *skb, struct toa_parsed *p)
 {
-	const struct sock *sk = (const struct sock *)toa_probe_arg(regs, 0);
-	const struct sk_buff *skb = (const struct sk_buff *)toa_probe_arg(regs, 1);
-	const struct request_sock *req = (const struct request_sock *)toa_probe_arg(regs, 2);
-	struct toa_parsed p;
 	bool found;
 
-	if (sk->sk_protocol != IPPROTO_TCP || !tcp_hdr(skb)->syn)
-		return 0;
-	toa_stat_inc(HOOK_SYN);
 	rcu_read_lock();
-	found = toa_skb_parse(skb, toa_config_get(), &p);
+	found = toa_skb_parse(skb, toa_config_get(), p);
 	rcu_read_unlock();
-	if (found)
-		toa_stash_add(req, &p);
-	return 0;
+	return found;
 }
 
-static struct kprobe toa_conn_request_probe = {
-	.symbol_name = "security_inet_conn_request",
-	.pre_handler = toa_conn_request_pre,
-};
-
-static int toa_listen_pre(struct kprobe *kp, struct pt_regs *regs)
+static TOA_FTRACE_CALLBACK(toa_conn_request_hook)
 {
-	struct socket *sock = (struct socket *)toa_probe_arg(regs, 0);
-	const struct sock *sk = sock->sk;
-
-	if (sk && sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP)
-		toa_point_listener(sock);
-	return 0;
-}
-
-static struct kprobe toa_listen_probe = {
-	.symbol_name = "inet_listen",
-	.pre_handler = toa_listen_pre,
-};
-
-struct toa_recv_data {
-	const struct sock *listener;
-	bool *own_req;
+	const struct sock *sk = (const struct sock *)toa_ftrace_arg(fregs, 0);
+	const struct sk_buff *skb = (const struct sk_buff *)toa_ftrace_arg(fregs, 1);
+	const struct request_sock *req = (const struct request_sock *)toa_ftrace_arg(fregs, 2);
 	struct toa_parsed p;
+
+	if (sk->sk_protocol != IPPROTO_TCP || !tcp_hdr(skb)->syn)
+		return;
+	toa_stat_inc(HOOK_SYN);
+	if (toa_parse_trusted(skb, &p))
+		toa_stash_add(req, &p, TOA_PKT_SYN);
+}
+
+struct toa_handoff {
+	const struct request_sock *req; /* NULL: empty */
+	u32 isn;
+	__be16 rport;
 	u8 packet;
-	bool transparent;
+	struct toa_parsed p;
 };
 
-static u8 toa_packet_of(const struct sk_buff *skb, bool from_syn)
+static DEFINE_PER_CPU(struct toa_handoff, toa_handoff);
+
+static u8 toa_packet_of(const struct sk_buff *skb)
 {
-	if (from_syn || tcp_hdr(skb)->syn)
+	if (tcp_hdr(skb)->syn)
 		return TOA_PKT_SYN;
 	return TCP_SKB_CB(skb)->end_seq != TCP_SKB_CB(skb)->seq ? TOA_PKT_DATA : TOA_PKT_ACK;
 }
 
-static int toa_recv_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static TOA_FTRACE_CALLBACK(toa_create_child_hook)
 {
-	const struct sk_buff *skb = (const struct sk_buff *)toa_probe_arg(regs, 1);
-	const struct request_sock *req = (const struct request_sock *)toa_probe_arg(regs, 2);
-	struct toa_recv_data *d = (struct toa_recv_data *)ri->data;
-	const struct toa_config *cfg;
-	bool from_syn = false, found;
-
-	if (atomic_read(&toa_stash_count))
-		from_syn = toa_stash_take(req, &d->p);
-	rcu_read_lock();
-	cfg = toa_config_get();
-	found = from_syn || toa_skb_parse(skb, cfg, &d->p);
-	d->transparent = cfg->transparent;
-	rcu_read_unlock();
-	if (!found) {
-		toa_stat_inc(SYN_RECV_SOCK_NO_TOA);
-		return 1;
-	}
-	d->listener = (const struct sock *)toa_probe_arg(regs, 0);
-	d->own_req = (bool *)toa_probe_arg(regs, 5);
-	d->packet = toa_packet_of(skb, from_syn);
-	return 0;
-}
-
-/* tcp_v6_syn_recv_sock hands IPv4 packets to tcp_v4_syn_recv_sock: handled there. */
-static int toa_recv6_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	const struct sk_buff *skb = (const struct sk_buff *)toa_probe_arg(regs, 1);
-
-	if (skb->protocol == htons(ETH_P_IP))
-		return 1;
-	return toa_recv_entry(ri, regs);
-}
-
-static int toa_recv_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct sock *child = (struct sock *)regs_return_value(regs);
-	struct toa_recv_data *d = (struct toa_recv_data *)ri->data;
+	const struct sock *listener = (const struct sock *)toa_ftrace_arg(fregs, 0);
+	const struct request_sock *req = (const struct request_sock *)toa_ftrace_arg(fregs, 1);
+	const struct sk_buff *skb = (const struct sk_buff *)toa_ftrace_arg(fregs, 2);
+	struct toa_handoff *h;
 	struct socket *lsock;
-	struct toa_sock *ts;
+	struct toa_parsed p;
+	u8 packet;
 
-	/* Without own_req the child lost a race and was already destroyed. */
-	if (!child || !d->own_req || !READ_ONCE(*d->own_req))
-		return 0;
+	if (!(atomic_read(&toa_stash_count) && toa_stash_take(req, &p, &packet))) {
+		if (!toa_parse_trusted(skb, &p)) {
+			toa_stat_inc(SYN_RECV_SOCK_NO_TOA);
+			return;
+		}
+		packet = toa_packet_of(skb);
+	}
 	/* A listener from before the module was loaded. */
-	lsock = READ_ONCE(d->listener->sk_socket);
+	lsock = READ_ONCE(listener->sk_socket);
 	if (lsock)
 		toa_point_listener(lsock);
+	if (!softirq_count()) {
+		toa_stash_add(req, &p, packet);
+		return;
+	}
+	h = this_cpu_ptr(&toa_handoff);
+	if (h->req) /* the last child never came to be */
+		toa_stat_inc(PROBE_MISSED);
+	h->req = req;
+	h->isn = tcp_rsk(req)->rcv_isn;
+	h->rport = inet_rsk(req)->ir_rmt_port;
+	h->packet = packet;
+	h->p = p;
+}
+
+static void toa_attach_child(struct sock *child, const struct toa_parsed *p, u8 packet)
+{
+	struct toa_sock *ts;
+	bool transparent;
+
 	ts = toa_sock_alloc(GFP_ATOMIC);
 	if (!ts) {
 		toa_stat_inc(ALLOC_FAIL);
-		return 0;
+		return;
 	}
+	rcu_read_lock();
+	transparent = toa_config_get()->transparent;
+	rcu_read_unlock();
 	ts->sk = child;
-	memcpy(ts->addr, d->p.addr, sizeof(ts->addr));
-	memcpy(&ts->port, d->p.port, sizeof(ts->port));
-	ts->kind = d->p.kind;
-	ts->len = d->p.len;
-	ts->family = d->p.family;
-	ts->format = d->p.format;
-	ts->packet = d->packet;
-	ts->flags = d->transparent ? TOA_SOCK_F_TRANSPARENT : 0;
+	memcpy(ts->addr, p->addr, sizeof(ts->addr));
+	memcpy(&ts->port, p->port, sizeof(ts->port));
+	ts->kind = p->kind;
+	ts->len = p->len;
+	ts->family = p->family;
+	ts->format = p->format;
+	ts->packet = packet;
+	ts->flags = transparent ? TOA_SOCK_F_TRANSPARENT : 0;
 	ts->born = (u32)jiffies;
 	if (toa_attach(child, ts))
-		return 0;
+		return;
 	toa_stat_inc(SYN_RECV_SOCK_TOA);
 	toa_stat_inc(CONN_ALLOC);
 	if (ts->family == 6)
 		toa_stat_inc(IP6_ADDRESS_ALLOC);
-	switch (d->packet) {
+	switch (packet) {
 	case TOA_PKT_SYN:
 		toa_stat_inc(TOA_SYN);
 		break;
@@ -195,71 +186,97 @@ static int toa_recv_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	default:
 		toa_stat_inc(TOA_DATA);
 	}
-	return 0;
 }
 
-static struct kretprobe toa_recv_probes[] = {
-	{
-		.kp.symbol_name = "tcp_v4_syn_recv_sock",
-		.entry_handler = toa_recv_entry,
-		.handler = toa_recv_return,
-		.data_size = sizeof(struct toa_recv_data),
-	},
-	{
-		.kp.symbol_name = "tcp_v6_syn_recv_sock",
-		.entry_handler = toa_recv6_entry,
-		.handler = toa_recv_return,
-		.data_size = sizeof(struct toa_recv_data),
-	},
+static TOA_FTRACE_CALLBACK(toa_clone_hook)
+{
+	struct sock *child = (struct sock *)toa_ftrace_arg(fregs, 0);
+	const struct request_sock *req = (const struct request_sock *)toa_ftrace_arg(fregs, 1);
+	struct toa_handoff *h, mine;
+	bool found = false;
+
+	if (child->sk_protocol != IPPROTO_TCP)
+		return;
+	h = get_cpu_ptr(&toa_handoff);
+	if (h->req == req) {
+		found = h->isn == tcp_rsk(req)->rcv_isn && h->rport == inet_rsk(req)->ir_rmt_port;
+		if (found)
+			mine = *h;
+		h->req = NULL;
+	}
+	put_cpu_ptr(&toa_handoff);
+	if (!found && atomic_read(&toa_stash_count))
+		found = toa_stash_take(req, &mine.p, &mine.packet);
+	if (found)
+		toa_attach_child(child, &mine.p, mine.packet);
+}
+
+static TOA_FTRACE_CALLBACK(toa_listen_hook)
+{
+	struct socket *sock = (struct socket *)toa_ftrace_arg(fregs, 0);
+	const struct sock *sk = sock->sk;
+
+	if (sk && sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP)
+		toa_point_listener(sock);
+}
+
+struct toa_hook {
+	const char *symbol;
+	struct ftrace_ops ops;
 };
-static struct kretprobe *toa_recv_probe_ptrs[] = { &toa_recv_probes[0], &toa_recv_probes[1] };
+
+#define TOA_HOOK(sym, fn) { .symbol = sym, .ops = { .func = fn, .flags = TOA_FTRACE_FLAGS } }
+
+/* In this order: the listener hook first, the SYN hook before the child hooks. */
+static struct toa_hook toa_hooks[] = {
+	TOA_HOOK("inet_listen", toa_listen_hook),
+	TOA_HOOK("security_inet_conn_request", toa_conn_request_hook),
+	TOA_HOOK("security_inet_csk_clone", toa_clone_hook),
+	TOA_HOOK("tcp_create_openreq_child", toa_create_child_hook),
+};
+
+/* An empty filter frees the hash (ftrace_free_filter() is not exported before 5.19). */
+static void toa_hook_free_filter(struct toa_hook *h)
+{
+	ftrace_set_filter(&h->ops, NULL, 0, 1);
+}
+
+static void toa_hooks_remove(int n)
+{
+	while (n--) {
+		unregister_ftrace_function(&toa_hooks[n].ops);
+		toa_hook_free_filter(&toa_hooks[n]);
+	}
+}
 
 int toa_hook_init(void)
 {
 	int i, err;
 
-	for (i = 0; i < ARRAY_SIZE(toa_recv_probes); i++)
-		toa_recv_probes[i].maxactive = max_t(int, 64, 4 * num_possible_cpus());
-	err = register_kretprobes(toa_recv_probe_ptrs, ARRAY_SIZE(toa_recv_probe_ptrs));
-	if (err) {
-		pr_err("toa: cannot probe tcp_v4/v6_syn_recv_sock: %d\n", err);
-		return err;
-	}
-	err = register_kprobe(&toa_conn_request_probe);
-	if (err) {
-		pr_err("toa: cannot probe security_inet_conn_request: %d\n", err);
-		goto err_conn_request;
-	}
-	err = register_kprobe(&toa_listen_probe);
-	if (err) {
-		pr_err("toa: cannot probe inet_listen: %d\n", err);
-		goto err_listen;
+	for (i = 0; i < ARRAY_SIZE(toa_hooks); i++) {
+		struct toa_hook *h = &toa_hooks[i];
+
+		char name[KSYM_NAME_LEN];
+
+		strscpy(name, h->symbol, sizeof(name)); /* the filter parser may write to it */
+		err = ftrace_set_filter(&h->ops, name, strlen(name), 1);
+		if (!err)
+			err = register_ftrace_function(&h->ops);
+		if (err) {
+			pr_err("toa: cannot hook %s with ftrace: %d\n", h->symbol, err);
+			toa_hook_free_filter(h);
+			toa_hooks_remove(i);
+			return err;
+		}
 	}
 	return 0;
-
-err_listen:
-	unregister_kprobe(&toa_conn_request_probe);
-err_conn_request:
-	unregister_kretprobes(toa_recv_probe_ptrs, ARRAY_SIZE(toa_recv_probe_ptrs));
-	return err;
 }
 
-unsigned long toa_hook_missed(void)
-{
-	return toa_recv_probes[0].nmissed + toa_recv_probes[1].nmissed;
-}
-
-/* After this no handler runs and none will: nothing new gets attached. */
+/*
+ * After this no callback runs and none will: unregister_ftrace_function() waits for
+ * every CPU and every preempted task to be out of the callbacks of a module's ops.
+ */
 void toa_hook_exit(void)
 {
-	int i;
-
-	unregister_kprobe(&toa_listen_probe);
-	unregister_kprobe(&toa_conn_request_probe);
-	unregister_kretprobes(toa_recv_probe_ptrs, ARRAY_SIZE(toa_recv_probe_ptrs));
-	for (i = 0; i < ARRAY_SIZE(toa_recv_probes); i++)
-		if (toa_recv_probes[i].nmissed)
-			pr_info("toa: %s missed %d times\n", toa_recv_probes[i].kp.symbol_name,
-				toa_recv_probes[i].nmissed);
-	synchronize_rcu();
+	toa_hooks_remove(ARRAY_SIZE(toa_hooks));
 }

@@ -4,6 +4,5 @@
 
 int toa_hook_init(void);
 void toa_hook_exit(void);
-unsigned long toa_hook_missed(void);
 
 #endif

@@ -280,6 +280,15 @@ static int toa_fill_peer(struct sockaddr *uaddr, const struct sock *sk,
 	}
 }
 
+static void toa_getname_no_toa(const struct toa_ops_slot *os, struct socket *sock, int peer)
+{
+	toa_stat_inc(GETNAME_TOA_EMPTY);
+	/* accept() (peer 2) of a socket without TOA from a listener with our copy: the
+	 * new socket is not visible to anyone yet, give it its own. */
+	if (peer == 2)
+		cmpxchg(&sock->ops, os->copy, os->orig);
+}
+
 /*
  * getpeername()/accept() of a TOA socket in transparent mode is answered here, with the
  * checks inet_getname() makes, without calling it (so without the cgroup BPF
@@ -295,6 +304,11 @@ static int toa_getname(const struct toa_ops_slot *os, struct socket *sock,
 
 	if (!peer) {
 		toa_stat_inc(GETNAME_TOA_BYPASS);
+		return os->orig->getname(sock, uaddr, peer);
+	}
+	/* A TOA socket has our destructor from its creation: no lookup for the others. */
+	if (READ_ONCE(sk->sk_destruct) != toa_sk_destruct) {
+		toa_getname_no_toa(os, sock, peer);
 		return os->orig->getname(sock, uaddr, peer);
 	}
 	rcu_read_lock();
@@ -315,15 +329,10 @@ static int toa_getname(const struct toa_ops_slot *os, struct socket *sock,
 		return os->orig->getname(sock, uaddr, peer);
 	}
 	rcu_read_unlock();
-	if (ts) {
+	if (ts)
 		toa_stat_inc(GETNAME_TOA_BYPASS);
-	} else {
-		toa_stat_inc(GETNAME_TOA_EMPTY);
-		/* accept() (peer 2) of a socket without TOA from a listener with our
-		 * copy: the new socket is not visible to anyone yet, give it its own. */
-		if (peer == 2)
-			cmpxchg(&sock->ops, os->copy, os->orig);
-	}
+	else
+		toa_getname_no_toa(os, sock, peer);
 	return os->orig->getname(sock, uaddr, peer);
 }
 

@@ -18,6 +18,7 @@ struct toa_stash {
 	struct rcu_head rcu;
 	u32 isn;
 	__be16 rport;
+	u8 packet;
 	unsigned long born;
 	struct toa_parsed p;
 };
@@ -41,7 +42,7 @@ static void toa_stash_drop(struct toa_stash *st)
 	}
 }
 
-void toa_stash_add(const struct request_sock *req, const struct toa_parsed *p)
+void toa_stash_add(const struct request_sock *req, const struct toa_parsed *p, u8 packet)
 {
 	struct toa_stash *st, *old;
 
@@ -59,6 +60,7 @@ void toa_stash_add(const struct request_sock *req, const struct toa_parsed *p)
 	st->req = req;
 	st->isn = tcp_rsk(req)->rcv_isn;
 	st->rport = inet_rsk(req)->ir_rmt_port;
+	st->packet = packet;
 	st->born = jiffies;
 	st->p = *p;
 	rcu_read_lock();
@@ -82,7 +84,7 @@ void toa_stash_add(const struct request_sock *req, const struct toa_parsed *p)
 		mod_delayed_work(system_wq, &toa_stash_gc_work, TOA_STASH_GC_PERIOD);
 }
 
-bool toa_stash_take(const struct request_sock *req, struct toa_parsed *p)
+bool toa_stash_take(const struct request_sock *req, struct toa_parsed *p, u8 *packet)
 {
 	struct toa_stash *st;
 	bool hit = false;
@@ -91,8 +93,10 @@ bool toa_stash_take(const struct request_sock *req, struct toa_parsed *p)
 	st = rhashtable_lookup(&toa_stash_table, &req, toa_stash_params);
 	if (st) {
 		hit = st->isn == tcp_rsk(req)->rcv_isn && st->rport == inet_rsk(req)->ir_rmt_port;
-		if (hit)
+		if (hit) {
 			*p = st->p;
+			*packet = st->packet;
+		}
 		toa_stash_drop(st);
 	}
 	rcu_read_unlock();

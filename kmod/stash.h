@@ -6,14 +6,16 @@
 #include "parse.h"
 
 /*
- * An option seen on a SYN, kept until the handshake completes (syn_recv_sock) for the
- * request sock it created. Validated by the SYN's sequence number and the peer port,
+ * An option seen on a SYN, kept until the handshake completes for the request sock it
+ * created (and, rarely, one seen on the ACK, kept from the child's creation to its
+ * first moment: see hook.c). Validated by the SYN's sequence number and the peer port,
  * since request socks are reused; expired after the longest SYN-RECV life.
  */
 extern atomic_t toa_stash_count;
 
-void toa_stash_add(const struct request_sock *req, const struct toa_parsed *p);
-bool toa_stash_take(const struct request_sock *req, struct toa_parsed *p);
+/* @packet: enum toa_packet, the packet that carried the option. */
+void toa_stash_add(const struct request_sock *req, const struct toa_parsed *p, u8 packet);
+bool toa_stash_take(const struct request_sock *req, struct toa_parsed *p, u8 *packet);
 
 int toa_stash_init(void);
 void toa_stash_exit(void);

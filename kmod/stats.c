@@ -4,7 +4,6 @@
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>
 #include "compat.h"
-#include "hook.h"
 #include "stats.h"
 
 struct toa_stats __percpu *toa_stats;
@@ -24,8 +23,6 @@ void toa_stats_sum(u64 out[__TOA_STAT_MAX])
 		for (i = 0; i < __TOA_STAT_MAX; i++)
 			out[i] += READ_ONCE(s->v[i]);
 	}
-	/* kprobes count their own misses */
-	out[TOA_STAT_PROBE_MISSED] += toa_hook_missed();
 }
 
 /* One row per counter, a column per CPU, then the total, as the public modules print. */

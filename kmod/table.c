@@ -7,19 +7,6 @@
 static struct kmem_cache *toa_sock_cache;
 struct rhashtable toa_table;
 
-static u32 toa_hash_ptr(const void *data, u32 len, u32 seed)
-{
-	return hash_64((u64)(unsigned long)*(const struct sock *const *)data ^ seed, 32);
-}
-
-const struct rhashtable_params toa_table_params = {
-	.head_offset = offsetof(struct toa_sock, node),
-	.key_offset = offsetof(struct toa_sock, sk),
-	.key_len = sizeof(struct sock *),
-	.hashfn = toa_hash_ptr,
-	.automatic_shrinking = true,
-};
-
 struct toa_sock *toa_sock_alloc(gfp_t gfp)
 {
 	return kmem_cache_alloc(toa_sock_cache, gfp);
@@ -47,11 +34,6 @@ void toa_sock_free(struct toa_sock *ts)
 int toa_table_insert(struct toa_sock *ts)
 {
 	return rhashtable_lookup_insert_fast(&toa_table, &ts->node, toa_table_params);
-}
-
-struct toa_sock *toa_table_lookup(const struct sock *sk)
-{
-	return rhashtable_lookup(&toa_table, &sk, toa_table_params);
 }
 
 struct toa_sock *toa_table_remove(const struct sock *sk)

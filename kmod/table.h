@@ -2,6 +2,7 @@
 #ifndef TOA_TABLE_H
 #define TOA_TABLE_H
 
+#include <linux/hash.h>
 #include <linux/rhashtable.h>
 #include <net/sock.h>
 
@@ -38,13 +39,36 @@ struct toa_sock *toa_sock_alloc(gfp_t gfp);
 void toa_sock_free(struct toa_sock *ts);
 void toa_sock_discard(struct toa_sock *ts);
 
+extern struct rhashtable toa_table;
+
+static inline u32 toa_table_hash(const void *data, u32 len, u32 seed)
+{
+	return hash_64((u64)(unsigned long)*(const struct sock *const *)data ^ seed, 32);
+}
+
+static inline int toa_table_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	return ((const struct toa_sock *)obj)->sk != *(const struct sock *const *)arg->key;
+}
+
+/* Constant, so that lookups compile to a hash, a bucket load and a compare. */
+static const struct rhashtable_params toa_table_params = {
+	.head_offset = offsetof(struct toa_sock, node),
+	.key_offset = offsetof(struct toa_sock, sk),
+	.key_len = sizeof(struct sock *),
+	.hashfn = toa_table_hash,
+	.obj_cmpfn = toa_table_cmp,
+	.automatic_shrinking = true,
+};
+
 int toa_table_insert(struct toa_sock *ts);
-struct toa_sock *toa_table_lookup(const struct sock *sk); /* under rcu_read_lock() */
 struct toa_sock *toa_table_remove(const struct sock *sk);
 
-/* Walking, for the dump and the unload: see rhashtable_walk_*(). */
-extern struct rhashtable toa_table;
-extern const struct rhashtable_params toa_table_params;
+/* Under rcu_read_lock(). */
+static inline struct toa_sock *toa_table_lookup(const struct sock *sk)
+{
+	return rhashtable_lookup(&toa_table, &sk, toa_table_params);
+}
 
 /* Pins the socket of @ts while it is still that entry's; caller holds RCU. */
 struct sock *toa_sock_pin(struct toa_sock *ts);

@@ -126,7 +126,7 @@ struct toa_client_info {
 	X(GETNAME_TOA_OK, getname_toa_ok)             /* getpeername gave the client */   \
 	X(GETNAME_TOA_MISMATCH, getname_toa_mismatch) /* client does not fit the family */\
 	X(GETNAME_TOA_BYPASS, getname_toa_bypass)     /* local name, or transparent off */\
-	X(GETNAME_TOA_EMPTY, getname_toa_empty)       /* never: no hook on other sockets */\
+	X(GETNAME_TOA_EMPTY, getname_toa_empty)       /* no TOA, our ops via a listener */\
 	X(IP6_ADDRESS_ALLOC, ip6_address_alloc)       /* state with an IPv6 client */     \
 	X(IP6_ADDRESS_FREE, ip6_address_free)                                            \
 	X(CONN_ALLOC, conn_alloc)                     /* per-connection state allocated */\
@@ -137,7 +137,7 @@ struct toa_client_info {
 	X(UNTRUSTED, untrusted)                       /* option from an untrusted source */\
 	X(MALFORMED, malformed)                       /* malformed option list */         \
 	X(ALLOC_FAIL, alloc_fail)                     /* state could not be allocated */  \
-	X(PROBE_MISSED, probe_missed)                 /* kretprobe had no free instance */\
+	X(PROBE_MISSED, probe_missed)                 /* option lost: child not created */\
 	X(SYN_STASH_ADD, syn_stash_add)               /* SYN option kept for its ACK */   \
 	X(SYN_STASH_HIT, syn_stash_hit)                                                  \
 	X(SYN_STASH_EXPIRED, syn_stash_expired)       /* SYN never completed */           \
