@@ -51,7 +51,9 @@ check stress_exit '[ $rc -eq 0 ] && grep -q "^RESULT stress_no_wrong_answer " /t
 check unload_cycles_under_load '[ $cycles -eq "$n" ] && [ $cycles -ge 10 ]' "cycles=$cycles"
 sleep 1
 a=$(stat_total conn_alloc) f=$(stat_total conn_free)
-check stress_alloc_equals_free '[ "$a" = "$f" ] && [ "$a" -gt 0 ]' "conn_alloc=$a conn_free=$f"
+s=$(stat_total syn_stash_add) h=$(stat_total syn_stash_hit)
+check stress_alloc_equals_free '[ "$a" = "$f" ] && [ "$a" -gt 0 ]' \
+  "conn_alloc=$a conn_free=$f syn_stash_add=$s syn_stash_hit=$h"
 a=$(stat_total ip6_address_alloc) f=$(stat_total ip6_address_free)
 check stress_ip6_alloc_equals_free '[ "$a" = "$f" ]' "ip6 alloc=$a free=$f"
 
