@@ -31,6 +31,21 @@ static const struct toa_format_desc toa_formats[__TOA_FMT_MAX] = {
 	[TOA_FMT_28_7] = { 28, 7, 4 },
 };
 
+/* Kinds some format uses (toa_formats): every other option is skipped without a look. */
+static inline int toa_kind_may_be_toa(uint8_t kind)
+{
+	switch (kind) {
+	case 28:
+	case 200:
+	case 249:
+	case 253:
+	case 254:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* The format of (kind, len), or -1; *kind_mask gets the formats that use this kind. */
 static int toa_format_of(uint8_t kind, uint8_t len, uint32_t *kind_mask)
 {
@@ -90,6 +105,8 @@ int toa_parse_options(const uint8_t *opts, size_t optlen, uint32_t enabled,
 		len = p[1];
 		if (len < 2 || len > left)
 			return TOA_PARSE_MALFORMED;
+		if (!toa_kind_may_be_toa(kind))
+			goto next;
 		f = toa_format_of(kind, len, &kind_mask);
 		if (f >= 0) {
 			if (enabled & TOA_FMT_BIT(f))
@@ -99,6 +116,7 @@ int toa_parse_options(const uint8_t *opts, size_t optlen, uint32_t enabled,
 			/* an enabled TOA kind with a length none of its formats has */
 			return TOA_PARSE_MALFORMED;
 		}
+next:
 		p += len;
 		left -= len;
 	}

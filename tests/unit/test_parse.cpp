@@ -187,3 +187,34 @@ TEST(Parse, NeverReadsPastTheEnd)
 		EXPECT_EQ(r == TOA_PARSE_FOUND, n == list.size()) << n;
 	}
 }
+
+// Every (kind, length) pair as the only option, all formats enabled: a format's pair is
+// found, another length of a format's kind is malformed (but 28/4, User Timeout), any
+// other kind is skipped. Holds the kind shortcut in parse.c to the format table.
+TEST(Parse, EveryKindAndLength)
+{
+	struct Pair {
+		uint8_t kind, len;
+	};
+	const Pair formats[] = {{254, 8}, {254, 20}, {200, 8}, {253, 20},
+				{253, 8}, {249, 40}, {28, 7}};
+	const uint32_t all = TOA_FMT_ALL;
+	for (int kind = 2; kind < 256; kind++) {
+		for (int len = 2; len <= 40; len++) {
+			Bytes b(len, 0);
+			b[0] = uint8_t(kind);
+			b[1] = uint8_t(len);
+			b[2] = 1; // 28/7's version
+			bool is_format = false, is_kind = false;
+			for (const Pair &f : formats) {
+				is_kind |= f.kind == kind;
+				is_format |= f.kind == kind && f.len == len;
+			}
+			int want = is_format ? TOA_PARSE_FOUND
+				   : (is_kind && !(kind == 28 && len == 4)) ? TOA_PARSE_MALFORMED
+									       : TOA_PARSE_NONE;
+			toa_parsed p;
+			EXPECT_EQ(parse(b, &p, all), want) << "kind " << kind << " len " << len;
+		}
+	}
+}
