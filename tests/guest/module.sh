@@ -34,9 +34,9 @@ pid=$!
 for i in $(seq 1 300); do grep -q STRESS-READY /tmp/stress.out && break; sleep 0.1; done
 n="${TOA_STRESS_CYCLES:-12}" cycles=0
 for i in $(seq 1 "$n"); do
-  sleep 2
+  sleep 1.5
   rmmod toa || { fail "rmmod_under_load_$i"; continue; }
-  sleep 1
+  sleep 0.5
   insmod "$ko" || { fail "insmod_under_load_$i"; continue; }
   cycles=$((cycles + 1))
 done

@@ -798,8 +798,18 @@ struct StressConn {
 	Endpoint lb, client;
 	Format fmt = Format::F200_8;
 	uint8_t cat = kV4, plan = kKept;
+	unsigned pos = 0;    // kAtSyn, kAtAck or kAtData: where the option went (0: none)
 	bool toa = false;    // the option went out on a packet that sets the connection up
 	bool strict = false; // SYN sent after the last insmod: every answer exact
+
+	// "198.51.100.2:20001 (ds_v4 kept, 200/8 at ack, client 203.0.113.1:1024)"
+	std::string str() const
+	{
+		return lb.str() + " (" + kCatNames[cat] + " " + kPlanNames[plan] + ", " +
+		       (toa ? std::string(format_info(fmt).name) + " at " + positions_str(pos)
+			    : std::string("no TOA")) +
+		       ", client " + client.str() + ")";
+	}
 };
 
 // Connections by load-balancer endpoint and by client; filled by the simulator thread,
@@ -842,6 +852,7 @@ struct StressTally {
 	long peer_client = 0, peer_lb = 0, enotconn = 0, reset_after_accept = 0;
 	long ci_ok = 0, lk_ok = 0, enoent = 0, no_module = 0;
 	long strict_ok = 0, strict_bad = 0;
+	std::vector<std::string> dup_why;
 	long by_cat[kCats] = {}, by_plan[kPlans] = {}, toa_cat[kCats] = {};
 	std::vector<std::string> why, strict_why;
 
@@ -869,6 +880,7 @@ struct StressTally {
 		for (int i = 0; i < kPlans; i++)
 			by_plan[i] += o.by_plan[i];
 		why.insert(why.end(), o.why.begin(), o.why.end());
+		dup_why.insert(dup_why.end(), o.dup_why.begin(), o.dup_why.end());
 		strict_why.insert(strict_why.end(), o.strict_why.begin(), o.strict_why.end());
 	}
 	void bad(const std::string &what)
@@ -878,7 +890,7 @@ struct StressTally {
 	}
 	void bad(const StressConn &c, const std::string &what)
 	{
-		bad(c.lb.str() + " (client " + c.client.str() + "): " + what);
+		bad(c.str() + ": " + what);
 	}
 	void exact(const StressConn &c, bool ok, const std::string &what)
 	{
@@ -887,7 +899,7 @@ struct StressTally {
 		if (ok)
 			strict_ok++;
 		else if (strict_bad++ < 3)
-			strict_why.push_back(c.lb.str() + ": " + what);
+			strict_why.push_back(c.str() + ": " + what);
 	}
 };
 
@@ -1007,8 +1019,8 @@ void stress_accept(const StressListener &l, StressRegistry &reg, Rng &rng,
 		t.by_plan[h.c.plan]++;
 		if (h.c.toa)
 			t.toa_cat[h.c.cat]++;
-		if (accepts > 1)
-			t.dup_accepts++;
+		if (accepts > 1 && t.dup_accepts++ < 3)
+			t.dup_why.push_back(h.c.str() + " accepted again as " + got);
 		bool fits = h.c.toa && (l.family == AF_INET6 || h.c.client.addr.is_v4());
 		std::string lb = as_seen_by(l.family, h.c.lb), cl = as_seen_by(l.family, h.c.client);
 		if (got != lb && !(fits && got == cl))
@@ -1142,6 +1154,7 @@ void suite_stress(int seconds, uint64_t seed)
 			cc.set_options({OptionSpec::toa(sc.fmt, sc.client)}, pos);
 		cc.pure_ack = pos != kAtData && plan != kAbandoned && plan != kFinBeforeAck;
 		sc.strict = stat("/tmp/final", &sb) == 0;
+		sc.pos = sc.toa ? pos : 0;
 		reg.add(sc);
 		StressLive l{std::make_unique<Conn>(*g.st, cc), plan, g.st->now_ms()};
 		if (!l.c->start())
@@ -1286,7 +1299,8 @@ void suite_stress(int seconds, uint64_t seed)
 		a << kPlanNames[i] << "=" << opened_plan[i] << "/" << t.by_plan[i] << " ";
 	a << "rst_after_accept_seen=" << t.reset_after_accept
 	  << " aborted_at_accept=" << t.aborted_at_accept << " dup_accepts=" << t.dup_accepts
-	  << " reset_by_server=" << reset_by_server << " syn_timeouts=" << syn_timeouts;
+	  << " reset_by_server=" << reset_by_server << " syn_timeouts=" << syn_timeouts
+	  << join(t.dup_why);
 	bool aborts = t.reset_after_accept > 0;
 	for (int i = 0; i < kPlans; i++)
 		aborts = aborts && opened_plan[i] > 0;
