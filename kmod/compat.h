@@ -52,6 +52,12 @@ typedef struct ftrace_regs toa_fregs_t;
 #endif
 #endif
 
+/*
+ * How far into a function its ftrace call site lies: 0 (x86_64), 4 after an ENDBR64
+ * (x86_64 with IBT), 4 or 8 (arm64, after BTI and the saved link register).
+ */
+#define TOA_FTRACE_SITE_MAX 16
+
 /* An ftrace callback; @fregs gives the hooked function's arguments by toa_ftrace_arg(). */
 #define TOA_FTRACE_CALLBACK(name)                                                          \
 	void notrace name(unsigned long ip, unsigned long parent_ip, struct ftrace_ops *op, \

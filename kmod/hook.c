@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Where the option is read: only on the connection-setup path, never on established
- * connections. Four ftrace callbacks, at the entry of:
+ * connections. One ftrace callback, at the entry of four functions:
  *
  *  - security_inet_conn_request(listener, skb, req): once per SYN that creates a
  *    request sock. An option on the SYN is stashed for that request (stash.c).
@@ -27,7 +27,9 @@
 #include <linux/jiffies.h>
 #include <linux/kallsyms.h>
 #include <linux/percpu.h>
+#include <linux/security.h>
 #include <linux/tcp.h>
+#include <net/inet_common.h>
 #include <net/inet_sock.h>
 #include <net/request_sock.h>
 #include <net/tcp.h>
@@ -81,7 +83,7 @@ static bool toa_parse_trusted(const struct sk_buff *skb, struct toa_parsed *p)
 	return found;
 }
 
-static TOA_FTRACE_CALLBACK(toa_conn_request_hook)
+static void toa_conn_request_hook(toa_fregs_t *fregs)
 {
 	const struct sock *sk = (const struct sock *)toa_ftrace_arg(fregs, 0);
 	const struct sk_buff *skb = (const struct sk_buff *)toa_ftrace_arg(fregs, 1);
@@ -100,6 +102,7 @@ struct toa_handoff {
 	u32 isn;
 	__be16 rport;
 	u8 packet;
+	bool at_accept;
 	struct toa_parsed p;
 };
 
@@ -112,7 +115,7 @@ static u8 toa_packet_of(const struct sk_buff *skb)
 	return TCP_SKB_CB(skb)->end_seq != TCP_SKB_CB(skb)->seq ? TOA_PKT_DATA : TOA_PKT_ACK;
 }
 
-static TOA_FTRACE_CALLBACK(toa_create_child_hook)
+static void toa_create_child_hook(toa_fregs_t *fregs)
 {
 	const struct sock *listener = (const struct sock *)toa_ftrace_arg(fregs, 0);
 	const struct request_sock *req = (const struct request_sock *)toa_ftrace_arg(fregs, 1);
@@ -120,6 +123,7 @@ static TOA_FTRACE_CALLBACK(toa_create_child_hook)
 	struct toa_handoff *h;
 	struct socket *lsock;
 	struct toa_parsed p;
+	bool at_accept = true;
 	u8 packet;
 
 	if (!(atomic_read(&toa_stash_count) && toa_stash_take(req, &p, &packet))) {
@@ -129,10 +133,10 @@ static TOA_FTRACE_CALLBACK(toa_create_child_hook)
 		}
 		packet = toa_packet_of(skb);
 	}
-	/* A listener from before the module was loaded. */
+	/* Also a listener from before the module was loaded gets our proto_ops. */
 	lsock = READ_ONCE(listener->sk_socket);
 	if (lsock)
-		toa_point_listener(lsock);
+		at_accept = !toa_point_listener(lsock, false);
 	if (!softirq_count()) {
 		toa_stash_add(req, &p, packet);
 		return;
@@ -144,10 +148,12 @@ static TOA_FTRACE_CALLBACK(toa_create_child_hook)
 	h->isn = tcp_rsk(req)->rcv_isn;
 	h->rport = inet_rsk(req)->ir_rmt_port;
 	h->packet = packet;
+	h->at_accept = at_accept;
 	h->p = p;
 }
 
-static void toa_attach_child(struct sock *child, const struct toa_parsed *p, u8 packet)
+static void toa_attach_child(struct sock *child, const struct toa_parsed *p, u8 packet,
+			     bool at_accept)
 {
 	struct toa_sock *ts;
 	bool transparent;
@@ -170,7 +176,7 @@ static void toa_attach_child(struct sock *child, const struct toa_parsed *p, u8 
 	ts->packet = packet;
 	ts->flags = transparent ? TOA_SOCK_F_TRANSPARENT : 0;
 	ts->born = (u32)jiffies;
-	if (toa_attach(child, ts))
+	if (toa_attach(child, ts, at_accept))
 		return;
 	toa_stat_inc(SYN_RECV_SOCK_TOA);
 	toa_stat_inc(CONN_ALLOC);
@@ -188,7 +194,7 @@ static void toa_attach_child(struct sock *child, const struct toa_parsed *p, u8 
 	}
 }
 
-static TOA_FTRACE_CALLBACK(toa_clone_hook)
+static void toa_clone_hook(toa_fregs_t *fregs)
 {
 	struct sock *child = (struct sock *)toa_ftrace_arg(fregs, 0);
 	const struct request_sock *req = (const struct request_sock *)toa_ftrace_arg(fregs, 1);
@@ -205,71 +211,84 @@ static TOA_FTRACE_CALLBACK(toa_clone_hook)
 		h->req = NULL;
 	}
 	put_cpu_ptr(&toa_handoff);
-	if (!found && atomic_read(&toa_stash_count))
+	if (!found && atomic_read(&toa_stash_count)) {
 		found = toa_stash_take(req, &mine.p, &mine.packet);
+		mine.at_accept = true;
+	}
 	if (found)
-		toa_attach_child(child, &mine.p, mine.packet);
+		toa_attach_child(child, &mine.p, mine.packet, mine.at_accept);
 }
 
-static TOA_FTRACE_CALLBACK(toa_listen_hook)
+static void toa_listen_hook(toa_fregs_t *fregs)
 {
 	struct socket *sock = (struct socket *)toa_ftrace_arg(fregs, 0);
 	const struct sock *sk = sock->sk;
 
 	if (sk && sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP)
-		toa_point_listener(sock);
+		toa_point_listener(sock, true);
 }
 
-struct toa_hook {
-	const char *symbol;
-	struct ftrace_ops ops;
+/* @ip is the hooked function's ftrace call site, a few bytes into it at most. */
+static bool toa_ip_in(unsigned long ip, const void *fn)
+{
+	return ip - (unsigned long)fn < TOA_FTRACE_SITE_MAX;
+}
+
+/* One ftrace_ops for all four: loading and unloading patch the kernel's text once. */
+static TOA_FTRACE_CALLBACK(toa_ftrace_hook)
+{
+	if (toa_ip_in(ip, security_inet_conn_request))
+		toa_conn_request_hook(fregs);
+	else if (toa_ip_in(ip, tcp_create_openreq_child))
+		toa_create_child_hook(fregs);
+	else if (toa_ip_in(ip, inet_listen))
+		toa_listen_hook(fregs);
+	else /* security_inet_csk_clone, the one not exported */
+		toa_clone_hook(fregs);
+}
+
+static struct ftrace_ops toa_ftrace_ops = {
+	.func = toa_ftrace_hook,
+	.flags = TOA_FTRACE_FLAGS,
 };
 
-#define TOA_HOOK(sym, fn) { .symbol = sym, .ops = { .func = fn, .flags = TOA_FTRACE_FLAGS } }
-
-/* In this order: the listener hook first, the SYN hook before the child hooks. */
-static struct toa_hook toa_hooks[] = {
-	TOA_HOOK("inet_listen", toa_listen_hook),
-	TOA_HOOK("security_inet_conn_request", toa_conn_request_hook),
-	TOA_HOOK("security_inet_csk_clone", toa_clone_hook),
-	TOA_HOOK("tcp_create_openreq_child", toa_create_child_hook),
+static const char *const toa_hooked[] = {
+	"security_inet_conn_request",
+	"tcp_create_openreq_child",
+	"security_inet_csk_clone",
+	"inet_listen",
 };
 
 /* An empty filter frees the hash (ftrace_free_filter() is not exported before 5.19). */
-static void toa_hook_free_filter(struct toa_hook *h)
+static void toa_hook_free_filter(void)
 {
-	ftrace_set_filter(&h->ops, NULL, 0, 1);
-}
-
-static void toa_hooks_remove(int n)
-{
-	while (n--) {
-		unregister_ftrace_function(&toa_hooks[n].ops);
-		toa_hook_free_filter(&toa_hooks[n]);
-	}
+	ftrace_set_filter(&toa_ftrace_ops, NULL, 0, 1);
 }
 
 int toa_hook_init(void)
 {
 	int i, err;
 
-	for (i = 0; i < ARRAY_SIZE(toa_hooks); i++) {
-		struct toa_hook *h = &toa_hooks[i];
-
+	for (i = 0; i < ARRAY_SIZE(toa_hooked); i++) {
 		char name[KSYM_NAME_LEN];
 
-		strscpy(name, h->symbol, sizeof(name)); /* the filter parser may write to it */
-		err = ftrace_set_filter(&h->ops, name, strlen(name), 1);
-		if (!err)
-			err = register_ftrace_function(&h->ops);
+		strscpy(name, toa_hooked[i], sizeof(name)); /* the filter parser may write to it */
+		err = ftrace_set_filter(&toa_ftrace_ops, name, strlen(name), !i);
 		if (err) {
-			pr_err("toa: cannot hook %s with ftrace: %d\n", h->symbol, err);
-			toa_hook_free_filter(h);
-			toa_hooks_remove(i);
-			return err;
+			pr_err("toa: cannot hook %s with ftrace: %d\n", toa_hooked[i], err);
+			goto err_filter;
 		}
 	}
+	err = register_ftrace_function(&toa_ftrace_ops);
+	if (err) {
+		pr_err("toa: cannot register the ftrace hooks: %d\n", err);
+		goto err_filter;
+	}
 	return 0;
+
+err_filter:
+	toa_hook_free_filter();
+	return err;
 }
 
 /*
@@ -278,5 +297,6 @@ int toa_hook_init(void)
  */
 void toa_hook_exit(void)
 {
-	toa_hooks_remove(ARRAY_SIZE(toa_hooks));
+	unregister_ftrace_function(&toa_ftrace_ops);
+	toa_hook_free_filter();
 }

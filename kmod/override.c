@@ -8,9 +8,12 @@
  *   sk->sk_prot      -> a copy of the socket's proto whose release_cb notices accept()
  *                       (inet_accept grafts the socket, then release_sock() calls
  *                       release_cb); from then on the socket has its own proto back.
+ *                       Only where the listener's accept() may not hand on our
+ *                       proto_ops (see toa_ops_slot).
  *   sock->ops        -> a copy of the socket's proto_ops with getname (transparent mode)
  *                       and getsockopt (our options, without a netfilter round trip)
- *                       wrapped. Installed at accept, before the accepting task sees it.
+ *                       wrapped. Handed on by the listener's accept(), or installed
+ *                       by release_cb at accept, before the accepting task sees it.
  *
  * Listening TCP sockets get the same proto_ops copy (at listen(), or at their first TOA
  * connection), because accept() asks the listener's proto_ops for the new socket's
@@ -48,10 +51,23 @@ struct toa_proto_slot {
 	struct proto copy;
 };
 
+/*
+ * Two identical copies per table: copy[TOA_OPS_LISTEN] for listeners given ours at
+ * listen(), so that every accept() on them hands the new socket ours;
+ * copy[TOA_OPS_LATE] for listeners given ours later, while an accept() may already be
+ * waiting with the kernel's table: their TOA sockets get ours at accept (release_cb).
+ */
+enum { TOA_OPS_LISTEN, TOA_OPS_LATE, TOA_OPS_COPIES };
+
 struct toa_ops_slot {
 	const struct proto_ops *orig;
-	struct proto_ops *copy; /* on the heap: may outlive the module, see above */
+	struct proto_ops *copy; /* [TOA_OPS_COPIES], on the heap: may outlive the module */
 };
+
+static bool toa_ops_is_copy(const struct toa_ops_slot *os, const struct proto_ops *ops)
+{
+	return ops == &os->copy[TOA_OPS_LISTEN] || ops == &os->copy[TOA_OPS_LATE];
+}
 
 static struct toa_proto_slot toa_protos[TOA_SLOTS];
 static struct toa_ops_slot toa_ops[TOA_SLOTS];
@@ -93,7 +109,7 @@ static struct toa_ops_slot *toa_ops_slot_find(const struct proto_ops *ops)
 
 		if (!orig)
 			break;
-		if (ops == orig || ops == toa_ops[i].copy)
+		if (ops == orig || toa_ops_is_copy(&toa_ops[i], ops))
 			return &toa_ops[i];
 	}
 	return NULL;
@@ -153,14 +169,18 @@ static struct toa_ops_slot *toa_ops_slot_get(const struct proto_ops *orig)
 	s = toa_ops_slot_find(orig) ?: toa_ops_slot_of_clone(orig);
 	for (i = 0; !s && i < TOA_SLOTS; i++) {
 		struct proto_ops *copy;
+		int c;
 
 		if (toa_ops[i].orig)
 			continue;
-		copy = kmemdup(orig, sizeof(*orig), GFP_ATOMIC);
+		copy = kmalloc_array(TOA_OPS_COPIES, sizeof(*copy), GFP_ATOMIC);
 		if (!copy)
 			break;
-		copy->getname = toa_getname_fns[i];
-		copy->getsockopt = toa_getsockopt_fns[i];
+		for (c = 0; c < TOA_OPS_COPIES; c++) {
+			copy[c] = *orig;
+			copy[c].getname = toa_getname_fns[i];
+			copy[c].getsockopt = toa_getsockopt_fns[i];
+		}
 		s = &toa_ops[i];
 		s->copy = copy;
 		smp_store_release(&s->orig, orig);
@@ -191,7 +211,7 @@ static int toa_destruct_slot_get(void (*orig)(struct sock *sk))
 	return slot;
 }
 
-int toa_attach(struct sock *sk, struct toa_sock *ts)
+int toa_attach(struct sock *sk, struct toa_sock *ts, bool at_accept)
 {
 	struct toa_proto_slot *ps = toa_proto_slot_get(sk->sk_prot);
 	int d = toa_destruct_slot_get(sk->sk_destruct);
@@ -207,7 +227,8 @@ int toa_attach(struct sock *sk, struct toa_sock *ts)
 		return err;
 	}
 	WRITE_ONCE(sk->sk_destruct, toa_sk_destruct);
-	WRITE_ONCE(sk->sk_prot, &ps->copy);
+	if (at_accept)
+		WRITE_ONCE(sk->sk_prot, &ps->copy);
 	return 0;
 }
 
@@ -241,8 +262,8 @@ static void toa_release_cb(struct sock *sk)
 			const struct proto_ops *ops = READ_ONCE(sock->ops);
 			struct toa_ops_slot *os = toa_ops_slot_get(ops);
 
-			if (os && ops != os->copy)
-				cmpxchg(&sock->ops, ops, os->copy);
+			if (os && !toa_ops_is_copy(os, ops))
+				cmpxchg(&sock->ops, ops, &os->copy[TOA_OPS_LATE]);
 			cmpxchg(&sk->sk_prot, prot, ps->orig);
 		}
 		rcu_read_unlock();
@@ -282,11 +303,13 @@ static int toa_fill_peer(struct sockaddr *uaddr, const struct sock *sk,
 
 static void toa_getname_no_toa(const struct toa_ops_slot *os, struct socket *sock, int peer)
 {
+	const struct proto_ops *ops = READ_ONCE(sock->ops);
+
 	toa_stat_inc(GETNAME_TOA_EMPTY);
 	/* accept() (peer 2) of a socket without TOA from a listener with our copy: the
 	 * new socket is not visible to anyone yet, give it its own. */
-	if (peer == 2)
-		cmpxchg(&sock->ops, os->copy, os->orig);
+	if (peer == 2 && toa_ops_is_copy(os, ops))
+		cmpxchg(&sock->ops, ops, os->orig);
 }
 
 /*
@@ -295,8 +318,8 @@ static void toa_getname_no_toa(const struct toa_ops_slot *os, struct socket *soc
  * getpeername hook: the address given is the client's). Everything else goes to the
  * kernel's own getname.
  */
-static int toa_getname(const struct toa_ops_slot *os, struct socket *sock,
-		       struct sockaddr *uaddr, int peer)
+static __always_inline int toa_getname(const struct toa_ops_slot *os, struct socket *sock,
+				       struct sockaddr *uaddr, int peer)
 {
 	struct sock *sk = sock->sk;
 	const struct toa_sock *ts;
@@ -379,18 +402,21 @@ static int (*const toa_getsockopt_fns[TOA_SLOTS])(struct socket *, int, int, cha
 	toa_getsockopt_0, toa_getsockopt_1, toa_getsockopt_2, toa_getsockopt_3,
 };
 
-void toa_point_listener(struct socket *sock)
+bool toa_point_listener(struct socket *sock, bool at_listen)
 {
 	const struct proto_ops *ops = READ_ONCE(sock->ops);
 	struct toa_ops_slot *os;
 
 	if (!ops || READ_ONCE(toa_unloading))
-		return;
+		return false;
 	os = toa_ops_slot_get(ops);
-	if (!os || ops == os->copy)
-		return;
+	if (!os)
+		return false;
+	if (toa_ops_is_copy(os, ops))
+		return ops == &os->copy[TOA_OPS_LISTEN];
 	WRITE_ONCE(toa_listeners_pointed, true);
-	cmpxchg(&sock->ops, ops, os->copy);
+	cmpxchg(&sock->ops, ops, &os->copy[at_listen ? TOA_OPS_LISTEN : TOA_OPS_LATE]);
+	return at_listen;
 }
 
 /* Gives @sk its own pointers back where ours are still set. */
@@ -402,10 +428,11 @@ static int toa_restore(struct sock *sk, struct toa_sock *ts, void *arg)
 	if (ps)
 		cmpxchg(&sk->sk_prot, &ps->copy, ps->orig);
 	if (sock) {
-		struct toa_ops_slot *os = toa_ops_slot_find(READ_ONCE(sock->ops));
+		const struct proto_ops *ops = READ_ONCE(sock->ops);
+		struct toa_ops_slot *os = toa_ops_slot_find(ops);
 
-		if (os)
-			cmpxchg(&sock->ops, os->copy, os->orig);
+		if (os && toa_ops_is_copy(os, ops))
+			cmpxchg(&sock->ops, ops, os->orig);
 	}
 	cmpxchg(&sk->sk_destruct, toa_sk_destruct,
 		toa_destructs[ts->flags >> TOA_SOCK_DESTRUCT_SHIFT]);
@@ -430,8 +457,12 @@ void toa_override_exit(void)
 
 	/* Untracked holders of a copy now call the kernel's own functions. */
 	for (i = 0; i < TOA_SLOTS && toa_ops[i].orig; i++) {
-		WRITE_ONCE(toa_ops[i].copy->getname, toa_ops[i].orig->getname);
-		WRITE_ONCE(toa_ops[i].copy->getsockopt, toa_ops[i].orig->getsockopt);
+		int c;
+
+		for (c = 0; c < TOA_OPS_COPIES; c++) {
+			WRITE_ONCE(toa_ops[i].copy[c].getname, toa_ops[i].orig->getname);
+			WRITE_ONCE(toa_ops[i].copy[c].getsockopt, toa_ops[i].orig->getsockopt);
+		}
 	}
 
 	rcu_barrier();		/* sockets freed from RCU callbacks */

@@ -33,7 +33,8 @@ void toa_sock_free(struct toa_sock *ts)
 
 int toa_table_insert(struct toa_sock *ts)
 {
-	return rhashtable_lookup_insert_fast(&toa_table, &ts->node, toa_table_params);
+	/* A new socket: there is no entry for it yet. */
+	return rhashtable_insert_fast(&toa_table, &ts->node, toa_table_params);
 }
 
 struct toa_sock *toa_table_remove(const struct sock *sk)
