@@ -1147,6 +1147,8 @@ void suite_stress(int seconds, uint64_t seed)
 			pos = kAtSyn;
 		else if (!flood && rng.chance(25))
 			pos = rng.chance(50) ? kAtSyn : kAtData;
+		if (plan == kRstAfterAck && pos == kAtData)
+			pos = kAtAck; // its RST goes out before any data: the ACK carries it
 		ConnConfig cc;
 		cc.lb = sc.lb;
 		cc.server = srv->addr;
