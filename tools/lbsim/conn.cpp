@@ -715,8 +715,11 @@ void Conn::on_segment(const Segment &s)
 		if ((s.flags & ACK) && s.seq == irs_) {
 			if (cfg_.pure_ack && !fin_sent_ && snd_max_ == iss_ + 1)
 				send_handshake_ack();
-			else
+			else if (cfg_.pure_ack || snd_max_ != iss_ + 1)
 				send_ack();
+			// else: no pure ACK by configuration and nothing sent yet: the first data
+			// segment completes the handshake, as configured (a plain ACK here would
+			// complete it without that segment's options)
 		}
 		return;
 	}
