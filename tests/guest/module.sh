@@ -51,7 +51,7 @@ check stress_exit '[ $rc -eq 0 ] && grep -q "^RESULT stress_no_wrong_answer " /t
 check unload_cycles_under_load '[ $cycles -eq "$n" ] && [ $cycles -ge 10 ]' "cycles=$cycles"
 check stress_reload_checks_ran \
   'grep -q "^RESULT stress_exact_after_reloads " /tmp/stress.out && grep -q "^RESULT stress_module_in_and_out " /tmp/stress.out' \
-  "the stress run ended before the reload cycles were over"
+  "both reported (else the stress run ended before the reload cycles were over)"
 sleep 1
 a=$(stat_total conn_alloc) f=$(stat_total conn_free)
 s=$(stat_total syn_stash_add) h=$(stat_total syn_stash_hit)
