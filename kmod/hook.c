@@ -42,23 +42,33 @@
 #include "stats.h"
 #include "table.h"
 
-/* Parses the options of @skb's TCP header; true with *p filled when a trusted TOA is there. */
-static bool toa_skb_parse(const struct sk_buff *skb, const struct toa_config *cfg,
-			  struct toa_parsed *p)
+/*
+ * Where in @skb's TCP header (a byte offset) the options may hold a TOA, or turn
+ * malformed; 0 when they do neither, as on every packet but the load balancer's. Inline:
+ * this walk is all a connection without TOA costs in these hooks.
+ */
+static __always_inline unsigned int toa_skb_toa_at(const struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
-	unsigned int optlen = th->doff * 4 - sizeof(*th);
+	size_t optlen, off;
+
+	if (th->doff <= 5)
+		return 0;
+	optlen = th->doff * 4 - sizeof(*th);
+	off = toa_options_skip((const u8 *)(th + 1), optlen);
+	return off == optlen ? 0 : sizeof(*th) + off;
+}
+
+/* From byte @at of @skb's TCP header on: true with *p filled when a trusted TOA is there. */
+static bool toa_skb_parse(const struct sk_buff *skb, unsigned int at, struct toa_parsed *p)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	const struct toa_config *cfg;
 	const void *saddr;
+	bool found = false;
 	u8 family;
 	int ret;
 
-	if (!optlen || th->doff < 5)
-		return false;
-	ret = toa_parse_options((const u8 *)(th + 1), optlen, cfg->formats, p);
-	if (ret == TOA_PARSE_MALFORMED)
-		toa_stat_inc(MALFORMED);
-	if (ret != TOA_PARSE_FOUND)
-		return false;
 	if (skb->protocol == htons(ETH_P_IP)) {
 		family = 4;
 		saddr = &ip_hdr(skb)->saddr;
@@ -66,35 +76,48 @@ static bool toa_skb_parse(const struct sk_buff *skb, const struct toa_config *cf
 		family = 6;
 		saddr = &ipv6_hdr(skb)->saddr;
 	}
-	if (!toa_config_trusts(cfg, family, saddr)) {
-		toa_stat_inc(UNTRUSTED);
-		return false;
-	}
-	return true;
-}
-
-static bool toa_parse_trusted(const struct sk_buff *skb, struct toa_parsed *p)
-{
-	bool found;
-
 	rcu_read_lock();
-	found = toa_skb_parse(skb, toa_config_get(), p);
+	cfg = toa_config_get();
+	ret = toa_parse_options((const u8 *)th + at, th->doff * 4 - at, cfg->formats, p);
+	if (ret == TOA_PARSE_MALFORMED)
+		toa_stat_inc(MALFORMED);
+	else if (ret == TOA_PARSE_FOUND && !toa_config_trusts(cfg, family, saddr))
+		toa_stat_inc(UNTRUSTED);
+	else
+		found = ret == TOA_PARSE_FOUND;
 	rcu_read_unlock();
 	return found;
 }
 
-static void toa_conn_request_hook(toa_fregs_t *fregs)
+/*
+ * Each hook is an inline fast path, in the one ftrace callback, that leaves at once
+ * for connections without TOA, and an out-of-line rest.
+ */
+static noinline void toa_syn_stash(const struct request_sock *req, const struct sk_buff *skb,
+				   unsigned int at)
+{
+	struct toa_parsed p;
+
+	if (toa_skb_parse(skb, at, &p))
+		toa_stash_add(req, &p, TOA_PKT_SYN);
+}
+
+static __always_inline void toa_conn_request_hook(toa_fregs_t *fregs)
 {
 	const struct sock *sk = (const struct sock *)toa_ftrace_arg(fregs, 0);
 	const struct sk_buff *skb = (const struct sk_buff *)toa_ftrace_arg(fregs, 1);
 	const struct request_sock *req = (const struct request_sock *)toa_ftrace_arg(fregs, 2);
-	struct toa_parsed p;
+	unsigned int at;
 
 	if (sk->sk_protocol != IPPROTO_TCP || !tcp_hdr(skb)->syn)
 		return;
 	toa_stat_inc(HOOK_SYN);
-	if (toa_parse_trusted(skb, &p))
-		toa_stash_add(req, &p, TOA_PKT_SYN);
+	/* A SYN answered with a cookie: its request is freed right away, none to stash for. */
+	if (!req->rsk_listener)
+		return;
+	at = toa_skb_toa_at(skb);
+	if (at)
+		toa_syn_stash(req, skb, at);
 }
 
 struct toa_handoff {
@@ -115,11 +138,10 @@ static u8 toa_packet_of(const struct sk_buff *skb)
 	return TCP_SKB_CB(skb)->end_seq != TCP_SKB_CB(skb)->seq ? TOA_PKT_DATA : TOA_PKT_ACK;
 }
 
-static void toa_create_child_hook(toa_fregs_t *fregs)
+static noinline void toa_create_child(const struct sock *listener,
+				      const struct request_sock *req,
+				      const struct sk_buff *skb, unsigned int at)
 {
-	const struct sock *listener = (const struct sock *)toa_ftrace_arg(fregs, 0);
-	const struct request_sock *req = (const struct request_sock *)toa_ftrace_arg(fregs, 1);
-	const struct sk_buff *skb = (const struct sk_buff *)toa_ftrace_arg(fregs, 2);
 	struct toa_handoff *h;
 	struct socket *lsock;
 	struct toa_parsed p;
@@ -127,7 +149,7 @@ static void toa_create_child_hook(toa_fregs_t *fregs)
 	u8 packet;
 
 	if (!(atomic_read(&toa_stash_count) && toa_stash_take(req, &p, &packet))) {
-		if (!toa_parse_trusted(skb, &p)) {
+		if (!at || !toa_skb_parse(skb, at, &p)) {
 			toa_stat_inc(SYN_RECV_SOCK_NO_TOA);
 			return;
 		}
@@ -150,6 +172,20 @@ static void toa_create_child_hook(toa_fregs_t *fregs)
 	h->packet = packet;
 	h->at_accept = at_accept;
 	h->p = p;
+}
+
+static __always_inline void toa_create_child_hook(toa_fregs_t *fregs)
+{
+	const struct sock *listener = (const struct sock *)toa_ftrace_arg(fregs, 0);
+	const struct request_sock *req = (const struct request_sock *)toa_ftrace_arg(fregs, 1);
+	const struct sk_buff *skb = (const struct sk_buff *)toa_ftrace_arg(fregs, 2);
+	unsigned int at = toa_skb_toa_at(skb);
+
+	if (!at && !atomic_read(&toa_stash_count)) {
+		toa_stat_inc(SYN_RECV_SOCK_NO_TOA);
+		return;
+	}
+	toa_create_child(listener, req, skb, at);
 }
 
 static void toa_attach_child(struct sock *child, const struct toa_parsed *p, u8 packet,
@@ -194,32 +230,37 @@ static void toa_attach_child(struct sock *child, const struct toa_parsed *p, u8 
 	}
 }
 
-static void toa_clone_hook(toa_fregs_t *fregs)
+static noinline void toa_clone(struct sock *child, const struct request_sock *req)
+{
+	struct toa_parsed p;
+	u8 packet;
+
+	/* Bottom halves off (see the top): nothing else writes this CPU's slot meanwhile. */
+	if (softirq_count() && this_cpu_read(toa_handoff.req) == req) {
+		struct toa_handoff *h = this_cpu_ptr(&toa_handoff);
+
+		h->req = NULL;
+		if (h->isn == tcp_rsk(req)->rcv_isn && h->rport == inet_rsk(req)->ir_rmt_port) {
+			toa_attach_child(child, &h->p, h->packet, h->at_accept);
+			return;
+		}
+	}
+	if (atomic_read(&toa_stash_count) && toa_stash_take(req, &p, &packet))
+		toa_attach_child(child, &p, packet, true);
+}
+
+static __always_inline void toa_clone_hook(toa_fregs_t *fregs)
 {
 	struct sock *child = (struct sock *)toa_ftrace_arg(fregs, 0);
 	const struct request_sock *req = (const struct request_sock *)toa_ftrace_arg(fregs, 1);
-	struct toa_handoff *h, mine;
-	bool found = false;
 
-	if (child->sk_protocol != IPPROTO_TCP)
+	if (this_cpu_read(toa_handoff.req) != req && !atomic_read(&toa_stash_count))
 		return;
-	h = get_cpu_ptr(&toa_handoff);
-	if (h->req == req) {
-		found = h->isn == tcp_rsk(req)->rcv_isn && h->rport == inet_rsk(req)->ir_rmt_port;
-		if (found)
-			mine = *h;
-		h->req = NULL;
-	}
-	put_cpu_ptr(&toa_handoff);
-	if (!found && atomic_read(&toa_stash_count)) {
-		found = toa_stash_take(req, &mine.p, &mine.packet);
-		mine.at_accept = true;
-	}
-	if (found)
-		toa_attach_child(child, &mine.p, mine.packet, mine.at_accept);
+	if (child->sk_protocol == IPPROTO_TCP)
+		toa_clone(child, req);
 }
 
-static void toa_listen_hook(toa_fregs_t *fregs)
+static noinline void toa_listen_hook(toa_fregs_t *fregs)
 {
 	struct socket *sock = (struct socket *)toa_ftrace_arg(fregs, 0);
 	const struct sock *sk = sock->sk;

@@ -31,35 +31,35 @@ static const struct toa_format_desc toa_formats[__TOA_FMT_MAX] = {
 	[TOA_FMT_28_7] = { 28, 7, 4 },
 };
 
-/* Kinds some format uses (toa_formats): every other option is skipped without a look. */
-static inline int toa_kind_may_be_toa(uint8_t kind)
-{
-	switch (kind) {
-	case 28:
-	case 200:
-	case 249:
-	case 253:
-	case 254:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* The format of (kind, len), or -1; *kind_mask gets the formats that use this kind. */
 static int toa_format_of(uint8_t kind, uint8_t len, uint32_t *kind_mask)
 {
-	int f, found = -1;
+	int a, b; /* the (at most two) formats of this kind, as in toa_formats */
 
-	*kind_mask = 0;
-	for (f = 0; f < __TOA_FMT_MAX; f++) {
-		if (toa_formats[f].kind != kind)
-			continue;
-		*kind_mask |= TOA_FMT_BIT(f);
-		if (toa_formats[f].len == len)
-			found = f;
+	switch (kind) {
+	case 254:
+		a = TOA_FMT_254_8, b = TOA_FMT_254_20;
+		break;
+	case 253:
+		a = TOA_FMT_253_8, b = TOA_FMT_253_20;
+		break;
+	case 200:
+		a = b = TOA_FMT_200_8;
+		break;
+	case 249:
+		a = b = TOA_FMT_249_40;
+		break;
+	case 28:
+		a = b = TOA_FMT_28_7;
+		break;
+	default:
+		*kind_mask = 0;
+		return -1;
 	}
-	return found;
+	*kind_mask = TOA_FMT_BIT(a) | TOA_FMT_BIT(b);
+	if (toa_formats[a].len == len)
+		return a;
+	return toa_formats[b].len == len ? b : -1;
 }
 
 static int toa_decode(const uint8_t *opt, int f, struct toa_parsed *out)

@@ -35,4 +35,48 @@ enum toa_parse_result {
 int toa_parse_options(const uint8_t *opts, size_t optlen, uint32_t enabled,
 		      struct toa_parsed *out);
 
+/* Kinds some format uses: every other option is skipped without a look. */
+static inline int toa_kind_may_be_toa(uint8_t kind)
+{
+	switch (kind) {
+	case 28:
+	case 200:
+	case 249:
+	case 253:
+	case 254:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The hooks' fast path, inline: the offset of the first option whose kind some format
+ * uses, or of the first byte where the list stops being well-formed. Parsing from there
+ * answers what parsing the whole list does. @optlen when there is neither (no TOA, not
+ * malformed), which is every packet but the load balancer's.
+ */
+static inline size_t toa_options_skip(const uint8_t *opts, size_t optlen)
+{
+	size_t off = 0;
+
+	while (off < optlen) {
+		uint8_t kind = opts[off], len;
+
+		if (kind == 0) /* EOL */
+			return optlen;
+		if (kind == 1) { /* NOP */
+			off++;
+			continue;
+		}
+		if (optlen - off < 2)
+			return off;
+		len = opts[off + 1];
+		if (len < 2 || len > optlen - off || toa_kind_may_be_toa(kind))
+			return off;
+		off += len;
+	}
+	return optlen;
+}
+
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target for the module's option parser. The first 4 bytes pick the enabled
-// formats; the rest is the TCP option list. Checks what must hold for any input.
+// formats; the rest is the TCP option list. Checks what must hold for any input,
+// and that the hooks' fast path (toa_options_skip) changes no answer.
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,6 +35,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	} else if (r != TOA_PARSE_NONE && r != TOA_PARSE_MALFORMED) {
 		abort();
+	}
+	/* The hooks' fast path: parsing from the skip offset answers the same. */
+	{
+		size_t off = toa_options_skip(opts, n);
+		struct toa_parsed q;
+
+		if (off > n || (off == n && r != TOA_PARSE_NONE))
+			abort();
+		if (off < n && (toa_parse_options(opts + off, n - off, enabled, &q) != r ||
+				(r == TOA_PARSE_FOUND && memcmp(&p, &q, sizeof(p)))))
+			abort();
 	}
 	free(opts);
 	return 0;

@@ -14,9 +14,23 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
+// Every case also checks the hooks' fast path: parsing from where toa_options_skip()
+// stops answers the same, and a list it skips whole has no TOA and is well-formed.
 int parse(const Bytes &b, toa_parsed *out, uint32_t enabled = TOA_FMT_DEFAULT)
 {
-	return toa_parse_options(b.data(), b.size(), enabled, out);
+	int r = toa_parse_options(b.data(), b.size(), enabled, out);
+	size_t off = toa_options_skip(b.data(), b.size());
+	EXPECT_LE(off, b.size());
+	if (off == b.size()) {
+		EXPECT_EQ(r, TOA_PARSE_NONE) << "skipped a list the parser does not call empty";
+	} else {
+		toa_parsed rest;
+		EXPECT_EQ(toa_parse_options(b.data() + off, b.size() - off, enabled, &rest), r)
+			<< "parsing from the skip offset " << off << " answers differently";
+		if (r == TOA_PARSE_FOUND)
+			EXPECT_EQ(memcmp(&rest, out, sizeof(rest)), 0);
+	}
+	return r;
 }
 
 Bytes v4opt(uint8_t kind, uint16_t port, uint8_t a, uint8_t b, uint8_t c, uint8_t d)
@@ -191,6 +205,21 @@ TEST(Parse, NeverReadsPastTheEnd)
 // Every (kind, length) pair as the only option, all formats enabled: a format's pair is
 // found, another length of a format's kind is malformed (but 28/4, User Timeout), any
 // other kind is skipped. Holds the kind shortcut in parse.c to the format table.
+// The fast path walks ordinary SYN and ACK option lists to their end.
+TEST(Parse, SkipWalksPlainListsWhole)
+{
+	const Bytes syn = cat({kMss, {4, 2}, kTs, kNop, {3, 3, 7}});
+	const Bytes ack = cat({kNop, kNop, kTs});
+	EXPECT_EQ(toa_options_skip(syn.data(), syn.size()), syn.size());
+	EXPECT_EQ(toa_options_skip(ack.data(), ack.size()), ack.size());
+	const Bytes eol = cat({kMss, {0}, v4opt(254, 80, 192, 0, 2, 1)});
+	EXPECT_EQ(toa_options_skip(eol.data(), eol.size()), eol.size());
+	const Bytes toa = cat({kNop, kNop, kTs, v4opt(254, 80, 192, 0, 2, 1)});
+	EXPECT_EQ(toa_options_skip(toa.data(), toa.size()), 12u);
+	const Bytes bad = cat({kMss, {8, 12}});
+	EXPECT_EQ(toa_options_skip(bad.data(), bad.size()), 4u);
+}
+
 TEST(Parse, EveryKindAndLength)
 {
 	struct Pair {
