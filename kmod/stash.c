@@ -1,147 +1,138 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The stash: a fixed, open-addressed array of slots, no allocation per entry. A request
+ * hashes to a window of TOA_STASH_PROBE slots. A slot's req field is its lock and its
+ * key: NULL (free) -> BUSY with cmpxchg by the one writer or reader that owns it for a
+ * moment -> the request (a release store, after the rest is written) or NULL.
+ * Nothing waits for a BUSY slot; it is skipped.
+ *
+ * Entries of requests that never complete (the client gave up, reset, or timed out)
+ * stay until their slot is needed: when a window is full, the oldest entry in it goes
+ * (counted as expired when older than the longest SYN-RECV life, else as full).
+ */
+#include <linux/hash.h>
 #include <linux/jiffies.h>
-#include <linux/rhashtable.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
 #include <net/inet_sock.h>
 #include <net/tcp.h>
 #include "stash.h"
 #include "stats.h"
 
-#define TOA_STASH_MAX 16384
+#define TOA_STASH_BITS 11 /* 2048 slots of 48 bytes */
+#define TOA_STASH_SLOTS (1U << TOA_STASH_BITS)
+#define TOA_STASH_PROBE 8
 #define TOA_STASH_TTL (120 * HZ)
-#define TOA_STASH_GC_PERIOD (5 * HZ)
+#define TOA_STASH_BUSY ((const struct request_sock *)1UL)
 
-struct toa_stash {
-	struct rhash_head node;
-	const struct request_sock *req; /* key */
-	struct rcu_head rcu;
+struct toa_stash_slot {
+	const struct request_sock *req; /* NULL: free; TOA_STASH_BUSY: owned for a moment */
+	unsigned long born;
 	u32 isn;
 	__be16 rport;
 	u8 packet;
-	unsigned long born;
 	struct toa_parsed p;
 };
 
 atomic_t toa_stash_count = ATOMIC_INIT(0);
-static struct rhashtable toa_stash_table;
-static struct delayed_work toa_stash_gc_work;
+static struct toa_stash_slot *toa_stash;
 
-static const struct rhashtable_params toa_stash_params = {
-	.head_offset = offsetof(struct toa_stash, node),
-	.key_offset = offsetof(struct toa_stash, req),
-	.key_len = sizeof(void *),
-	.automatic_shrinking = true,
-};
-
-static void toa_stash_drop(struct toa_stash *st)
+static struct toa_stash_slot *toa_stash_slot(const struct request_sock *req, unsigned int i)
 {
-	if (!rhashtable_remove_fast(&toa_stash_table, &st->node, toa_stash_params)) {
-		atomic_dec(&toa_stash_count);
-		kfree_rcu(st, rcu);
+	return &toa_stash[(hash_ptr(req, TOA_STASH_BITS) + i) & (TOA_STASH_SLOTS - 1)];
+}
+
+/* A slot of @req's window, owned (BUSY); *fresh when it was free. NULL: none to have. */
+static struct toa_stash_slot *toa_stash_claim(const struct request_sock *req, bool *fresh)
+{
+	struct toa_stash_slot *s, *oldest = NULL;
+	const struct request_sock *cur, *oldest_req = NULL;
+	unsigned int i;
+
+	for (i = 0; i < TOA_STASH_PROBE; i++) {
+		s = toa_stash_slot(req, i);
+		cur = READ_ONCE(s->req);
+		if (!cur) {
+			if (!cmpxchg(&s->req, NULL, TOA_STASH_BUSY)) {
+				*fresh = true;
+				return s;
+			}
+		} else if (cur != TOA_STASH_BUSY &&
+			   (!oldest || time_before(READ_ONCE(s->born), READ_ONCE(oldest->born)))) {
+			oldest = s;
+			oldest_req = cur;
+		}
 	}
+	if (!oldest || cmpxchg(&oldest->req, oldest_req, TOA_STASH_BUSY) != oldest_req)
+		return NULL;
+	if (time_after(jiffies, oldest->born + TOA_STASH_TTL))
+		toa_stat_inc(SYN_STASH_EXPIRED);
+	else
+		toa_stat_inc(SYN_STASH_FULL); /* a request still in its handshake loses it */
+	*fresh = false;
+	return oldest;
 }
 
 void toa_stash_add(const struct request_sock *req, const struct toa_parsed *p, u8 packet)
 {
-	struct toa_stash *st, *old;
+	struct toa_stash_slot *s;
+	bool fresh;
 
-	if (atomic_inc_return(&toa_stash_count) > TOA_STASH_MAX) {
-		atomic_dec(&toa_stash_count);
+	s = toa_stash_claim(req, &fresh);
+	if (!s) {
 		toa_stat_inc(SYN_STASH_FULL);
 		return;
 	}
-	st = kmalloc(sizeof(*st), GFP_ATOMIC);
-	if (!st) {
-		atomic_dec(&toa_stash_count);
-		toa_stat_inc(ALLOC_FAIL);
-		return;
-	}
-	st->req = req;
-	st->isn = tcp_rsk(req)->rcv_isn;
-	st->rport = inet_rsk(req)->ir_rmt_port;
-	st->packet = packet;
-	st->born = jiffies;
-	st->p = *p;
-	rcu_read_lock();
-	old = rhashtable_lookup_get_insert_fast(&toa_stash_table, &st->node, toa_stash_params);
-	if (old) {
-		/* A stale entry of an earlier request at this address: replace it. */
-		if (!IS_ERR(old))
-			toa_stash_drop(old);
-		if (IS_ERR(old) || rhashtable_insert_fast(&toa_stash_table, &st->node,
-							  toa_stash_params)) {
-			atomic_dec(&toa_stash_count);
-			kfree(st);
-			toa_stat_inc(ALLOC_FAIL);
-			rcu_read_unlock();
-			return;
-		}
-	}
-	rcu_read_unlock();
+	if (fresh)
+		atomic_inc(&toa_stash_count);
+	s->born = jiffies;
+	s->isn = tcp_rsk(req)->rcv_isn;
+	s->rport = inet_rsk(req)->ir_rmt_port;
+	s->packet = packet;
+	s->p = *p;
+	smp_store_release(&s->req, req);
 	toa_stat_inc(SYN_STASH_ADD);
-	if (!delayed_work_pending(&toa_stash_gc_work))
-		mod_delayed_work(system_wq, &toa_stash_gc_work, TOA_STASH_GC_PERIOD);
 }
 
+/*
+ * Request socks are reused: an entry for @req's address may be an older request's
+ * (another SYN sequence number or port). Such an entry goes too.
+ */
 bool toa_stash_take(const struct request_sock *req, struct toa_parsed *p, u8 *packet)
 {
-	struct toa_stash *st;
-	bool hit = false;
+	unsigned int i;
 
-	rcu_read_lock();
-	st = rhashtable_lookup(&toa_stash_table, &req, toa_stash_params);
-	if (st) {
-		hit = st->isn == tcp_rsk(req)->rcv_isn && st->rport == inet_rsk(req)->ir_rmt_port;
-		if (hit) {
-			*p = st->p;
-			*packet = st->packet;
-		}
-		toa_stash_drop(st);
-	}
-	rcu_read_unlock();
-	if (hit)
-		toa_stat_inc(SYN_STASH_HIT);
-	return hit;
-}
+	for (i = 0; i < TOA_STASH_PROBE; i++) {
+		struct toa_stash_slot *s = toa_stash_slot(req, i);
+		bool hit;
 
-static void toa_stash_gc(struct work_struct *work)
-{
-	struct rhashtable_iter iter;
-	struct toa_stash *st;
-
-	rhashtable_walk_enter(&toa_stash_table, &iter);
-	rhashtable_walk_start(&iter);
-	while ((st = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(st))
+		if (READ_ONCE(s->req) != req || cmpxchg(&s->req, req, TOA_STASH_BUSY) != req)
 			continue;
-		if (time_after(jiffies, st->born + TOA_STASH_TTL)) {
-			toa_stash_drop(st);
-			toa_stat_inc(SYN_STASH_EXPIRED);
+		hit = s->isn == tcp_rsk(req)->rcv_isn && s->rport == inet_rsk(req)->ir_rmt_port;
+		if (hit) {
+			*p = s->p;
+			*packet = s->packet;
+		}
+		smp_store_release(&s->req, NULL);
+		atomic_dec(&toa_stash_count);
+		if (hit) {
+			toa_stat_inc(SYN_STASH_HIT);
+			return true;
 		}
 	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-	if (atomic_read(&toa_stash_count))
-		mod_delayed_work(system_wq, &toa_stash_gc_work, TOA_STASH_GC_PERIOD);
+	return false;
 }
 
 int toa_stash_init(void)
 {
-	INIT_DELAYED_WORK(&toa_stash_gc_work, toa_stash_gc);
-	return rhashtable_init(&toa_stash_table, &toa_stash_params);
+	toa_stash = kvcalloc(TOA_STASH_SLOTS, sizeof(*toa_stash), GFP_KERNEL);
+	return toa_stash ? 0 : -ENOMEM;
 }
 
-static void toa_stash_free(void *ptr, void *arg)
-{
-	kfree(ptr);
-}
-
-/* After the hooks are gone: nothing adds any more. */
+/* After the hooks are gone: nothing adds or takes any more. */
 void toa_stash_exit(void)
 {
-	cancel_delayed_work_sync(&toa_stash_gc_work);
-	rhashtable_free_and_destroy(&toa_stash_table, toa_stash_free, NULL);
-	rcu_barrier();
+	kvfree(toa_stash);
+	toa_stash = NULL;
 	atomic_set(&toa_stash_count, 0);
 }

@@ -9,8 +9,10 @@
  * An option seen on a SYN, kept until the handshake completes for the request sock it
  * created (and, rarely, one seen on the ACK, kept from the child's creation to its
  * first moment: see hook.c). Validated by the SYN's sequence number and the peer port,
- * since request socks are reused; expired after the longest SYN-RECV life.
+ * since request socks are reused. A fixed array (stash.c): entries of requests that
+ * never complete stay until their slot is needed.
  */
+/* Entries in the stash: when 0, no one needs to look. */
 extern atomic_t toa_stash_count;
 
 /* @packet: enum toa_packet, the packet that carried the option. */
