@@ -213,11 +213,11 @@ static int toa_destruct_slot_get(void (*orig)(struct sock *sk))
 
 int toa_attach(struct sock *sk, struct toa_sock *ts, bool at_accept)
 {
-	struct toa_proto_slot *ps = toa_proto_slot_get(sk->sk_prot);
+	struct toa_proto_slot *ps = at_accept ? toa_proto_slot_get(sk->sk_prot) : NULL;
 	int d = toa_destruct_slot_get(sk->sk_destruct);
 	int err = -ENOSPC;
 
-	if (ps && d >= 0) {
+	if ((ps || !at_accept) && d >= 0) {
 		ts->flags |= d << TOA_SOCK_DESTRUCT_SHIFT;
 		err = toa_table_insert(ts);
 	}
@@ -273,8 +273,8 @@ static void toa_release_cb(struct sock *sk)
 }
 
 /* The client as a peer address of @sk's family; 0 when it does not fit (NAT64). */
-static int toa_fill_peer(struct sockaddr *uaddr, const struct sock *sk,
-			 const struct toa_sock *ts)
+static __always_inline int toa_fill_peer(struct sockaddr *uaddr, const struct sock *sk,
+					 const struct toa_sock *ts)
 {
 	if (sk->sk_family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
@@ -406,7 +406,17 @@ bool toa_point_listener(struct socket *sock, bool at_listen)
 {
 	const struct proto_ops *ops = READ_ONCE(sock->ops);
 	struct toa_ops_slot *os;
+	int i;
 
+	/* Every TOA connection asks: most listeners were given ours at listen(). */
+	for (i = 0; i < TOA_SLOTS; i++) {
+		const struct proto_ops *copy = READ_ONCE(toa_ops[i].copy);
+
+		if (!copy)
+			break;
+		if (ops == &copy[TOA_OPS_LISTEN])
+			return !READ_ONCE(toa_unloading);
+	}
 	if (!ops || READ_ONCE(toa_unloading))
 		return false;
 	os = toa_ops_slot_get(ops);

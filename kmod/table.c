@@ -18,17 +18,13 @@ void toa_sock_discard(struct toa_sock *ts)
 	kmem_cache_free(toa_sock_cache, ts);
 }
 
-static void toa_sock_free_rcu(struct rcu_head *head)
-{
-	kmem_cache_free(toa_sock_cache, container_of(head, struct toa_sock, rcu));
-}
-
+/* Out of the table already; readers still on it see a toa_sock (SLAB_TYPESAFE_BY_RCU). */
 void toa_sock_free(struct toa_sock *ts)
 {
 	toa_stat_inc(CONN_FREE);
 	if (ts->family == 6)
 		toa_stat_inc(IP6_ADDRESS_FREE);
-	call_rcu(&ts->rcu, toa_sock_free_rcu);
+	kmem_cache_free(toa_sock_cache, ts);
 }
 
 int toa_table_insert(struct toa_sock *ts)
@@ -42,7 +38,7 @@ struct toa_sock *toa_table_remove(const struct sock *sk)
 	struct toa_sock *ts;
 
 	rcu_read_lock();
-	ts = rhashtable_lookup(&toa_table, &sk, toa_table_params);
+	ts = toa_table_lookup(sk);
 	if (ts && rhashtable_remove_fast(&toa_table, &ts->node, toa_table_params))
 		ts = NULL;
 	rcu_read_unlock();
@@ -94,10 +90,12 @@ int toa_table_init(void)
 	/*
 	 * The client address is declared as the cache's user-copy region (the getsockopt
 	 * answers carry it): that also keeps the cache from being merged into another one,
-	 * so it shows in /proc/slabinfo, without a constructor, which would cost SLUB an
-	 * out-of-object free pointer (72 bytes instead of 64).
+	 * so it shows in /proc/slabinfo. SLAB_TYPESAFE_BY_RCU: entries are freed at once,
+	 * without an RCU callback per connection; SLUB keeps its free pointer after the
+	 * object then (48 + 8 bytes).
 	 */
-	toa_sock_cache = kmem_cache_create_usercopy("toa_sock", sizeof(struct toa_sock), 0, 0,
+	toa_sock_cache = kmem_cache_create_usercopy("toa_sock", sizeof(struct toa_sock), 0,
+						    SLAB_TYPESAFE_BY_RCU,
 						    offsetof(struct toa_sock, addr),
 						    sizeof_field(struct toa_sock, addr), NULL);
 	if (!toa_sock_cache)
