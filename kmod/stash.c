@@ -7,13 +7,15 @@
  * Nothing waits for a BUSY slot; it is skipped.
  *
  * Entries of requests that never complete (the client gave up, reset, or timed out)
- * stay until their slot is needed: when a window is full, the oldest entry in it goes
- * (counted as expired when older than the longest SYN-RECV life, else as full).
+ * go after the longest SYN-RECV life (a sweep every few seconds while there are any,
+ * so that the hooks' "stash empty" fast path comes back), or earlier when a window is
+ * full: then the oldest entry in it goes (counted as full unless it had expired).
  */
 #include <linux/hash.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <net/inet_sock.h>
 #include <net/tcp.h>
 #include "stash.h"
@@ -23,6 +25,7 @@
 #define TOA_STASH_SLOTS (1U << TOA_STASH_BITS)
 #define TOA_STASH_PROBE 8
 #define TOA_STASH_TTL (120 * HZ)
+#define TOA_STASH_GC_PERIOD (5 * HZ)
 #define TOA_STASH_BUSY ((const struct request_sock *)1UL)
 
 struct toa_stash_slot {
@@ -36,6 +39,7 @@ struct toa_stash_slot {
 
 atomic_t toa_stash_count = ATOMIC_INIT(0);
 static struct toa_stash_slot *toa_stash;
+static struct delayed_work toa_stash_gc_work;
 
 static struct toa_stash_slot *toa_stash_slot(const struct request_sock *req, unsigned int i)
 {
@@ -92,6 +96,8 @@ void toa_stash_add(const struct request_sock *req, const struct toa_parsed *p, u
 	s->p = *p;
 	smp_store_release(&s->req, req);
 	toa_stat_inc(SYN_STASH_ADD);
+	if (!delayed_work_pending(&toa_stash_gc_work))
+		mod_delayed_work(system_wq, &toa_stash_gc_work, TOA_STASH_GC_PERIOD);
 }
 
 /*
@@ -123,8 +129,36 @@ bool toa_stash_take(const struct request_sock *req, struct toa_parsed *p, u8 *pa
 	return false;
 }
 
+static void toa_stash_gc(struct work_struct *work)
+{
+	unsigned int i;
+
+	for (i = 0; i < TOA_STASH_SLOTS; i++) {
+		struct toa_stash_slot *s = &toa_stash[i];
+		const struct request_sock *req = READ_ONCE(s->req);
+
+		if (!req || req == TOA_STASH_BUSY ||
+		    !time_after(jiffies, READ_ONCE(s->born) + TOA_STASH_TTL))
+			continue;
+		local_bh_disable(); /* no hook on this CPU finds the slot BUSY meanwhile */
+		if (cmpxchg(&s->req, req, TOA_STASH_BUSY) == req) {
+			if (time_after(jiffies, s->born + TOA_STASH_TTL)) { /* still that one */
+				smp_store_release(&s->req, NULL);
+				atomic_dec(&toa_stash_count);
+				toa_stat_inc(SYN_STASH_EXPIRED);
+			} else {
+				smp_store_release(&s->req, req);
+			}
+		}
+		local_bh_enable();
+	}
+	if (atomic_read(&toa_stash_count))
+		mod_delayed_work(system_wq, &toa_stash_gc_work, TOA_STASH_GC_PERIOD);
+}
+
 int toa_stash_init(void)
 {
+	INIT_DELAYED_WORK(&toa_stash_gc_work, toa_stash_gc);
 	toa_stash = kvcalloc(TOA_STASH_SLOTS, sizeof(*toa_stash), GFP_KERNEL);
 	return toa_stash ? 0 : -ENOMEM;
 }
@@ -132,6 +166,7 @@ int toa_stash_init(void)
 /* After the hooks are gone: nothing adds or takes any more. */
 void toa_stash_exit(void)
 {
+	cancel_delayed_work_sync(&toa_stash_gc_work);
 	kvfree(toa_stash);
 	toa_stash = NULL;
 	atomic_set(&toa_stash_count, 0);
