@@ -13,8 +13,6 @@
 #include <string.h>
 #endif
 
-#define TCPOPT_EOL_ 0
-#define TCPOPT_NOP_ 1
 #define TCPOPT_USER_TIMEOUT_ 28
 #define TCPOLEN_USER_TIMEOUT_ 4
 
@@ -85,28 +83,20 @@ static int toa_decode(const uint8_t *opt, int f, struct toa_parsed *out)
 int toa_parse_options(const uint8_t *opts, size_t optlen, uint32_t enabled,
 		      struct toa_parsed *out)
 {
-	size_t left = optlen;
-	const uint8_t *p = opts;
+	size_t off;
 
-	while (left > 0) {
+	/* The walk itself (EOL, NOP, lengths) is toa_options_skip()'s: it stops at each
+	 * option of a TOA kind and where the list turns malformed. */
+	while ((off = toa_options_skip(opts, optlen)) < optlen) {
+		const uint8_t *p = opts + off;
+		size_t left = optlen - off;
 		uint8_t kind = p[0], len;
 		uint32_t kind_mask;
 		int f;
 
-		if (kind == TCPOPT_EOL_)
-			return TOA_PARSE_NONE;
-		if (kind == TCPOPT_NOP_) {
-			p++;
-			left--;
-			continue;
-		}
-		if (left < 2)
+		if (left < 2 || p[1] < 2 || p[1] > left)
 			return TOA_PARSE_MALFORMED;
 		len = p[1];
-		if (len < 2 || len > left)
-			return TOA_PARSE_MALFORMED;
-		if (!toa_kind_may_be_toa(kind))
-			goto next;
 		f = toa_format_of(kind, len, &kind_mask);
 		if (f >= 0) {
 			if (enabled & TOA_FMT_BIT(f))
@@ -116,9 +106,8 @@ int toa_parse_options(const uint8_t *opts, size_t optlen, uint32_t enabled,
 			/* an enabled TOA kind with a length none of its formats has */
 			return TOA_PARSE_MALFORMED;
 		}
-next:
-		p += len;
-		left -= len;
+		opts = p + len;
+		optlen = left - len;
 	}
 	return TOA_PARSE_NONE;
 }
