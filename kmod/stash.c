@@ -46,6 +46,12 @@ static struct toa_stash_slot *toa_stash_slot(const struct request_sock *req, uns
 	return &toa_stash[(hash_ptr(req, TOA_STASH_BITS) + i) & (TOA_STASH_SLOTS - 1)];
 }
 
+/* Older than the longest SYN-RECV life: its handshake will not complete. */
+static bool toa_stash_expired(const struct toa_stash_slot *s)
+{
+	return time_after(jiffies, READ_ONCE(s->born) + TOA_STASH_TTL);
+}
+
 /* A slot of @req's window, owned (BUSY); *fresh when it was free. NULL: none to have. */
 static struct toa_stash_slot *toa_stash_claim(const struct request_sock *req, bool *fresh)
 {
@@ -69,7 +75,7 @@ static struct toa_stash_slot *toa_stash_claim(const struct request_sock *req, bo
 	}
 	if (!oldest || cmpxchg(&oldest->req, oldest_req, TOA_STASH_BUSY) != oldest_req)
 		return NULL;
-	if (time_after(jiffies, oldest->born + TOA_STASH_TTL))
+	if (toa_stash_expired(oldest))
 		toa_stat_inc(SYN_STASH_EXPIRED);
 	else
 		toa_stat_inc(SYN_STASH_FULL); /* a request still in its handshake loses it */
@@ -137,12 +143,11 @@ static void toa_stash_gc(struct work_struct *work)
 		struct toa_stash_slot *s = &toa_stash[i];
 		const struct request_sock *req = READ_ONCE(s->req);
 
-		if (!req || req == TOA_STASH_BUSY ||
-		    !time_after(jiffies, READ_ONCE(s->born) + TOA_STASH_TTL))
+		if (!req || req == TOA_STASH_BUSY || !toa_stash_expired(s))
 			continue;
 		local_bh_disable(); /* no hook on this CPU finds the slot BUSY meanwhile */
 		if (cmpxchg(&s->req, req, TOA_STASH_BUSY) == req) {
-			if (time_after(jiffies, s->born + TOA_STASH_TTL)) { /* still that one */
+			if (toa_stash_expired(s)) { /* still that one */
 				smp_store_release(&s->req, NULL);
 				atomic_dec(&toa_stash_count);
 				toa_stat_inc(SYN_STASH_EXPIRED);
