@@ -31,22 +31,26 @@
  *   28/7    version(1)=1 + IPv4(4), no port      Alibaba Cloud CDN (off by default;
  *                                                28/4 is RFC 5482 User Timeout)
  */
-enum toa_format {
-	TOA_FMT_254_8 = 0,
-	TOA_FMT_254_20,
-	TOA_FMT_200_8,
-	TOA_FMT_253_20,
-	TOA_FMT_253_8,
-	TOA_FMT_249_40,
-	TOA_FMT_28_7,
-	__TOA_FMT_MAX
-};
+/*
+ * The one table of formats: X(id, kind, len, family of the client address, on by
+ * default). enum toa_format, the default mask and every name ("254/8") derive from it.
+ */
+#define TOA_FORMATS(X)                                                                 \
+	X(254_8, 254, 8, 4, 1)                                                         \
+	X(254_20, 254, 20, 6, 1)                                                       \
+	X(200_8, 200, 8, 4, 1)                                                         \
+	X(253_20, 253, 20, 6, 1)                                                       \
+	X(253_8, 253, 8, 4, 1)                                                         \
+	X(249_40, 249, 40, 6, 0)                                                       \
+	X(28_7, 28, 7, 4, 0)
+
+#define TOA_FMT_ENUM_(id, kind, len, family, on) TOA_FMT_##id,
+enum toa_format { TOA_FORMATS(TOA_FMT_ENUM_) __TOA_FMT_MAX };
+#undef TOA_FMT_ENUM_
 #define TOA_FMT_BIT(f) (1u << (f))
 #define TOA_FMT_ALL ((1u << __TOA_FMT_MAX) - 1)
-#define TOA_FMT_DEFAULT                                                                \
-	(TOA_FMT_BIT(TOA_FMT_254_8) | TOA_FMT_BIT(TOA_FMT_254_20) |                    \
-	 TOA_FMT_BIT(TOA_FMT_200_8) | TOA_FMT_BIT(TOA_FMT_253_20) |                    \
-	 TOA_FMT_BIT(TOA_FMT_253_8))
+#define TOA_FMT_DEFAULT_(id, kind, len, family, on) | ((on) ? TOA_FMT_BIT(TOA_FMT_##id) : 0u)
+#define TOA_FMT_DEFAULT (0u TOA_FORMATS(TOA_FMT_DEFAULT_))
 
 /* Which packet of the handshake carried the option. */
 enum toa_packet {
