@@ -243,13 +243,8 @@ public:
 	/// "203.0.113.7:40000", "[2001:db8::7]:40000", "[fe80::1%2]:22", or a bare address.
 	static result<endpoint> parse(std::string_view s) noexcept
 	{
-		char buf[TOA_ENDPOINT_STRLEN + 8];
-		if (s.size() >= sizeof(buf))
-			return errc::invalid_argument;
-		std::memcpy(buf, s.data(), s.size());
-		buf[s.size()] = '\0';
 		toa_endpoint raw;
-		int rc = toa_endpoint_parse(buf, &raw);
+		int rc = toa_endpoint_parse_n(s.data(), s.size(), &raw);
 		if (rc)
 			return to_error_code(rc);
 		return endpoint(raw);

@@ -34,6 +34,32 @@ toa_cidr cidr(const char *s)
 	return c;
 }
 
+// ---------------------------------------------------------------- endpoints
+
+TEST(Endpoint, ParseNIsStrictAndBounded)
+{
+	toa_endpoint e;
+	const char *s = "203.0.113.7:40000trailing";
+	ASSERT_EQ(0, toa_endpoint_parse_n(s, 17, &e));
+	EXPECT_EQ("203.0.113.7:40000", fmt(e));
+	ASSERT_EQ(0, toa_endpoint_parse_n("[::1]", 5, &e));
+	EXPECT_EQ("[::1]:0", fmt(e));
+	ASSERT_EQ(0, toa_endpoint_parse("[fe80::1%2]:22", &e));
+	EXPECT_EQ("[fe80::1%2]:22", fmt(e));
+	ASSERT_EQ(0, toa_endpoint_parse("::ffff:1.2.3.4", &e));
+	EXPECT_EQ(AF_INET6, e.family); // kept as given
+	EXPECT_EQ("[::ffff:1.2.3.4]:0", fmt(e));
+	for (const char *bad : {"", "1.2.3.4:", "1.2.3.4:65536", "1.2.3.4:123456", "1.2.3.4:+1",
+				" 1.2.3.4", "1.2.3.4 ", "[::1]x", "[::1]:", "[::1", "::1]:80",
+				"[1.2.3.4]:80", "1.2.3.4%2", "[fe80::1%]:1", "[fe80::1%x]:1",
+				"[fe80::1%4294967296]:1", "01.2.3.4", "host:80", "1.2.3.4:80:90"})
+		EXPECT_EQ(TOA_E_INVALID, toa_endpoint_parse(bad, &e)) << bad;
+	EXPECT_EQ(TOA_E_INVALID, toa_endpoint_parse_n("1.2.3.4\0:80", 10, &e)); // an inner NUL
+	EXPECT_EQ(0, e.family);
+	EXPECT_FALSE(toa::endpoint::parse(std::string(200, '1')));
+	EXPECT_EQ("[2001:db8::7]:1", toa::to_string(*toa::endpoint::parse(std::string_view("[2001:db8::7]:1xyz", 15))));
+}
+
 // ---------------------------------------------------------------- SPP
 
 bytes spp(const char *client, const char *proxy)
