@@ -41,9 +41,14 @@ bench: deps
 
 fuzz: deps
 	$(MAKE) userspace
-	cmake --build $(BUILD) --target fuzz_parse
+	cmake --build $(BUILD) --target fuzz_parse fuzz_proxy fuzz_spp fuzz_http
 	mkdir -p $(BUILD)/fuzz-corpus
 	$(BUILD)/tests/fuzz/fuzz_parse -runs=10000000 -print_final_stats=1 $(BUILD)/fuzz-corpus tests/fuzz/corpus
+	for f in proxy spp http; do \
+		mkdir -p $(BUILD)/fuzz-corpus-$$f && \
+		$(BUILD)/tests/fuzz/fuzz_$$f -runs=10000000 -print_final_stats=1 \
+			$(BUILD)/fuzz-corpus-$$f tests/fuzz/corpus-$$f || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD)

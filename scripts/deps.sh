@@ -17,6 +17,9 @@ pkgs=(
   flex bison bc libelf-dev libssl-dev
   # 6.1-arm64: the arm64 guest and the cross builds (static libc.a, libstdc++.a)
   qemu-system-arm gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross
+  # libtoa's carriers: Debian's own HAProxy (PROXY v1/v2 with send-proxy*) and nginx (a
+  # layer-7 proxy adding X-Forwarded-For / X-Real-IP), run on loopback by examples/tests
+  haproxy nginx
 )
 [ "${TOA_DEPS_EXTRA:-}" ] && pkgs+=(${TOA_DEPS_EXTRA})
 

@@ -103,8 +103,20 @@ enum toa_error {
 	TOA_E_BAD_REPLY = -(TOA_E_BASE + 6),     /* the module's answer is not understood */
 	TOA_E_INVALID = -(TOA_E_BASE + 7),       /* invalid argument (NULL, bad family, syntax) */
 	TOA_E_NO_SPACE = -(TOA_E_BASE + 8),      /* the buffer is too small */
+	/* The carriers' parsers and policies (<toa/proxy.h>, <toa/spp.h>, <toa/http.h>,
+	 * <toa/policy.h>): */
+	TOA_E_INCOMPLETE = -(TOA_E_BASE + 9),    /* a header begins, more bytes are needed */
+	TOA_E_MALFORMED = -(TOA_E_BASE + 10),    /* a header that breaks its specification */
+	TOA_E_NOT_PRESENT = -(TOA_E_BASE + 11),  /* no header of this carrier at all */
+	TOA_E_TOO_LONG = -(TOA_E_BASE + 12),     /* longer than the carrier allows / the buffer */
+	TOA_E_CHECKSUM = -(TOA_E_BASE + 13),     /* PROXY v2 CRC32C TLV does not match */
+	TOA_E_UNTRUSTED = -(TOA_E_BASE + 14),    /* a header from a source not allowed to send it */
+	TOA_E_REQUIRED = -(TOA_E_BASE + 15),     /* the policy requires a header; there is none */
+	TOA_E_TIMEOUT = -(TOA_E_BASE + 16),      /* the deadline passed before the header came */
+	TOA_E_NO_ADDRESS = -(TOA_E_BASE + 17),   /* a valid header naming no address (unknown) */
+	TOA_E_CLOSED = -(TOA_E_BASE + 18),       /* the peer closed before the header was whole */
 };
-#define TOA_E_MIN TOA_E_NO_SPACE /* lowest TOA_E_* value */
+#define TOA_E_MIN TOA_E_CLOSED /* lowest TOA_E_* value */
 
 /*
  * A buffer this size holds any formatted endpoint: the longest,
@@ -114,6 +126,62 @@ enum toa_error {
 #define TOA_ENDPOINT_STRLEN 65
 /* Room for any toa_origin_format() output ("TOA(kind 255, data)" is 19 characters). */
 #define TOA_ORIGIN_STRLEN 32
+
+/*
+ * What carried the client address, for struct toa_answer (the one answer over every
+ * carrier: <toa/policy.h> composes it).
+ */
+enum toa_carrier {
+	TOA_CARRIER_PEER = 0,     /* the socket's peer */
+	TOA_CARRIER_TOA = 1,      /* a TOA option (toa.origin says how it was looked up) */
+	TOA_CARRIER_PROXY_V1 = 2, /* a PROXY protocol v1 header (text) */
+	TOA_CARRIER_PROXY_V2 = 3, /* a PROXY protocol v2 header (binary, TCP or UDP) */
+	TOA_CARRIER_SPP = 4,      /* a Simple Proxy Protocol header (UDP) */
+	TOA_CARRIER_HEADER = 5,   /* an HTTP header: toa_answer.header names it */
+};
+
+/* One address on the way from the client to this server, and what reported it. */
+struct toa_hop {
+	struct toa_endpoint ep; /* port 0 when the carrier has none (X-Forwarded-For) */
+	uint8_t carrier;        /* enum toa_carrier that named this hop (PEER: the socket) */
+	uint8_t reserved[3];
+};
+
+/* Room for this many hops; a longer chain keeps the hops nearest to the server. */
+#define TOA_MAX_HOPS 8
+/* Room for the carrying header's name ("X-Forwarded-For", NUL included). */
+#define TOA_HEADER_NAME_MAX 24
+
+/*
+ * The one answer: who the client is and what said so. Its head is a struct toa_client
+ * (the TOA lookup, as toa_get_client() fills it: .toa.client is the answer's client,
+ * whatever carried it).
+ */
+struct toa_answer {
+	struct toa_client toa;      /* .client: the client; .lb: the hop that told us (the
+	                               socket's peer: load balancer, proxy) when known */
+	uint8_t carrier;            /* enum toa_carrier */
+	uint8_t n_hops;             /* entries used in hops[] */
+	uint16_t reserved0;
+	char header[TOA_HEADER_NAME_MAX]; /* TOA_CARRIER_HEADER: "X-Forwarded-For",
+	                               "X-Real-IP" or "Forwarded"; else "" */
+	struct toa_endpoint peer;   /* the socket's own peer, as the kernel reports it */
+	struct toa_endpoint dst;    /* PROXY/SPP: the destination the proxy was asked for */
+	struct toa_hop hops[TOA_MAX_HOPS]; /* client first, the socket's peer last */
+};
+
+/*
+ * The answer of the TOA lookup alone (toa_get_client(), then the carrier TOA or PEER and
+ * the hops client, peer). Returns 0 or toa_get_client()'s codes.
+ */
+TOA_API int toa_get_answer(int fd, struct toa_answer *out);
+
+/*
+ * Formats what carried the answer, as the example server logs it: "PROXY(v2)",
+ * "PROXY(v1)", "SPP", "header(X-Forwarded-For)", or toa_origin_format()'s text for TOA
+ * and the peer. Returns the length or TOA_E_NO_SPACE / TOA_E_INVALID.
+ */
+TOA_API int toa_answer_format_origin(const struct toa_answer *a, char *buf, size_t len);
 
 /*
  * The real client of connected TCP socket fd. Returns 0 and fills *out, or a negative
@@ -136,9 +204,13 @@ TOA_API int toa_endpoint_format(const struct toa_endpoint *ep, char *buf, size_t
 
 /*
  * Parses "203.0.113.7:40000", "[2001:db8::7]:40000", "[fe80::1%2]:22" and the bare
- * addresses "203.0.113.7", "2001:db8::7" (port 0). Returns 0 or TOA_E_INVALID.
+ * addresses "203.0.113.7", "2001:db8::7", "[2001:db8::7]" (port 0). Strict: no spaces,
+ * a port of 1 to 5 digits up to 65535, a numeric scope id, addresses as inet_pton()
+ * reads them; "::ffff:a.b.c.d" stays IPv6. Returns 0 or TOA_E_INVALID (*out cleared).
+ * toa_endpoint_parse_n() reads exactly len bytes of str (no NUL needed).
  */
 TOA_API int toa_endpoint_parse(const char *str, struct toa_endpoint *out);
+TOA_API int toa_endpoint_parse_n(const char *str, size_t len, struct toa_endpoint *out);
 
 /*
  * Formats where the client came from, as the example server logs it:

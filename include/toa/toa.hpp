@@ -57,6 +57,17 @@ enum class errc : int {
 	bad_reply = 6,        ///< the kernel module answered something this libtoa does not know
 	invalid_argument = 7, ///< NULL pointer, unknown family, unparsable text
 	no_buffer_space = 8,  ///< the output buffer is too small
+	// the carriers' parsers and policies
+	incomplete = 9,       ///< a header begins; more bytes are needed
+	malformed = 10,       ///< a header that breaks its specification
+	not_present = 11,     ///< no header of this carrier
+	too_long = 12,        ///< longer than the carrier or the buffer allows
+	checksum = 13,        ///< PROXY v2 CRC32C mismatch
+	untrusted = 14,       ///< a header from a source not allowed to send it
+	required = 15,        ///< the policy requires a header; there is none
+	timeout = 16,         ///< the deadline passed before the header came
+	no_address = 17,      ///< a valid header naming no address ("unknown")
+	closed = 18,          ///< the peer closed before the header was complete
 };
 
 /// The category of toa::errc (name "toa"). One object for the whole program.
@@ -232,13 +243,8 @@ public:
 	/// "203.0.113.7:40000", "[2001:db8::7]:40000", "[fe80::1%2]:22", or a bare address.
 	static result<endpoint> parse(std::string_view s) noexcept
 	{
-		char buf[TOA_ENDPOINT_STRLEN + 8];
-		if (s.size() >= sizeof(buf))
-			return errc::invalid_argument;
-		std::memcpy(buf, s.data(), s.size());
-		buf[s.size()] = '\0';
 		toa_endpoint raw;
-		int rc = toa_endpoint_parse(buf, &raw);
+		int rc = toa_endpoint_parse_n(s.data(), s.size(), &raw);
 		if (rc)
 			return to_error_code(rc);
 		return endpoint(raw);
@@ -365,59 +371,125 @@ inline const char *name(origin o) noexcept
 	return "unknown";
 }
 
-/// The answer of get_client().
+/// What carried the client address (enum toa_carrier).
+enum class carrier : std::uint8_t {
+	peer = TOA_CARRIER_PEER,         ///< the socket's peer
+	toa = TOA_CARRIER_TOA,           ///< a TOA option (origin says how it was looked up)
+	proxy_v1 = TOA_CARRIER_PROXY_V1, ///< a PROXY protocol v1 header
+	proxy_v2 = TOA_CARRIER_PROXY_V2, ///< a PROXY protocol v2 header (TCP or UDP)
+	spp = TOA_CARRIER_SPP,           ///< an SPP header (UDP)
+	header = TOA_CARRIER_HEADER,     ///< an HTTP header (client::header names it)
+};
+
+/// One address on the way from the client to this server (struct toa_hop).
+struct hop {
+	endpoint address;
+	toa::carrier carrier = toa::carrier::peer; ///< what named this hop
+	std::uint8_t reserved[3] = {};
+};
+
+/// The one answer: who the client is and what said so. The same layout as the C
+/// struct toa_answer (whose head is struct toa_client), in C++ types: from_answer() and
+/// answer() are one copy. get_client() fills the TOA part; toa::resolve() and friends
+/// (<toa/carriers.hpp>) the carriers.
 struct client {
 	endpoint address;                   ///< the real client (the peer for origin::peer)
-	endpoint lb;                        ///< the load balancer; empty() when unknown
+	endpoint lb;                        ///< the hop that told us: the load balancer or
+	                                    ///< proxy; empty() when unknown
 	toa::origin origin = toa::origin::peer;
 	toa::kmod kmod = toa::kmod::none;
 	std::uint8_t kind = 0;              ///< TCP option kind (origin::option only)
 	std::uint8_t length = 0;            ///< TCP option length (origin::option only)
 	toa::packet packet = toa::packet::unspec;
 	std::uint8_t format = TOA_FORMAT_NONE; ///< enum toa_format (origin::option only)
+	std::uint16_t reserved0 = 0;
 	std::uint32_t age_ms = 0;           ///< ms since connection setup (origin::option)
+	std::uint32_t reserved1 = 0;
+	// --- the carriers (struct toa_answer after its struct toa_client)
+	toa::carrier carrier = toa::carrier::peer;
+	std::uint8_t n_hops = 0;            ///< entries of hops()
+	std::uint16_t reserved2 = 0;
+	char header[TOA_HEADER_NAME_MAX] = {}; ///< carrier::header: "X-Forwarded-For", ...
+	endpoint peer;                      ///< the socket's own peer
+	endpoint dst;                       ///< PROXY/SPP: the destination the proxy was asked for
+	hop hop_list[TOA_MAX_HOPS];         ///< use hops(): client first, the socket's peer last
 
 	/// True when the address came from a TOA option (not the plain peer).
 	bool from_toa() const noexcept { return origin != toa::origin::peer; }
 
+	/// The chain of hops, client first: hops()[0 .. n_hops).
+	const hop *hops() const noexcept { return hop_list; }
+
+	static client from_answer(const toa_answer &a) noexcept
+	{
+		client r;
+		std::memcpy(static_cast<void *>(&r), &a, sizeof(a));
+		return r;
+	}
+	toa_answer answer() const noexcept
+	{
+		toa_answer a;
+		std::memcpy(&a, static_cast<const void *>(this), sizeof(a));
+		return a;
+	}
+	/// From the TOA lookup alone (carrier toa or peer, no hops).
 	static client from_c(const toa_client &c) noexcept
 	{
 		client r;
-		r.address = endpoint(c.client);
-		r.lb = endpoint(c.lb);
-		r.origin = static_cast<toa::origin>(c.origin);
-		r.kmod = static_cast<toa::kmod>(c.kmod);
-		r.kind = c.kind;
-		r.length = c.len;
-		r.packet = static_cast<toa::packet>(c.packet);
-		r.format = c.format;
-		r.age_ms = c.age_ms;
+		std::memcpy(static_cast<void *>(&r), &c, sizeof(c));
+		r.carrier = c.origin == TOA_ORIGIN_PEER ? toa::carrier::peer : toa::carrier::toa;
 		return r;
 	}
 	toa_client to_c() const noexcept
 	{
-		toa_client c{};
-		c.client = address.raw();
-		c.lb = lb.raw();
-		c.origin = static_cast<std::uint8_t>(origin);
-		c.kmod = static_cast<std::uint8_t>(kmod);
-		c.kind = kind;
-		c.len = length;
-		c.packet = static_cast<std::uint8_t>(packet);
-		c.format = format;
-		c.age_ms = age_ms;
+		toa_client c;
+		std::memcpy(&c, static_cast<const void *>(this), sizeof(c));
 		return c;
 	}
 };
 
+static_assert(sizeof(endpoint) == sizeof(toa_endpoint), "endpoint wraps toa_endpoint");
+static_assert(sizeof(hop) == sizeof(toa_hop), "hop mirrors toa_hop");
+static_assert(sizeof(client) == sizeof(toa_answer), "client mirrors toa_answer");
+static_assert(std::is_standard_layout_v<client> && std::is_trivially_copyable_v<client>,
+	      "client is copied as bytes");
+static_assert(offsetof(client, origin) == offsetof(toa_client, origin) &&
+		      offsetof(client, age_ms) == offsetof(toa_client, age_ms) &&
+		      offsetof(client, carrier) == offsetof(toa_answer, carrier) &&
+		      offsetof(client, header) == offsetof(toa_answer, header) &&
+		      offsetof(client, peer) == offsetof(toa_answer, peer) &&
+		      offsetof(client, dst) == offsetof(toa_answer, dst) &&
+		      offsetof(client, hop_list) == offsetof(toa_answer, hops),
+	      "client has toa_answer's layout");
+
+inline const char *name(toa::carrier c) noexcept
+{
+	switch (c) {
+	case carrier::peer:
+		return "peer";
+	case carrier::toa:
+		return "toa";
+	case carrier::proxy_v1:
+		return "proxy-v1";
+	case carrier::proxy_v2:
+		return "proxy-v2";
+	case carrier::spp:
+		return "spp";
+	case carrier::header:
+		return "header";
+	}
+	return "unknown";
+}
+
 using origin_string = fixed_string<TOA_ORIGIN_STRLEN>;
 
-/// "TOA(kind 200, ack)", "TOA(kind 254)", "TOA(legacy lookup)" or "peer". No heap.
+/// "TOA(kind 200, ack)", "TOA(kind 254)", "TOA(legacy lookup)", "peer", "PROXY(v2)",
+/// "PROXY(v1)", "SPP", "header(X-Forwarded-For)". No heap.
 inline origin_string format_origin(const client &c) noexcept
 {
-	toa_client raw = c.to_c();
+	toa_answer raw = c.answer();
 	return origin_string::make(
-		[&](char *b, std::size_t n) { return toa_origin_format(&raw, b, n); });
+		[&](char *b, std::size_t n) { return toa_answer_format_origin(&raw, b, n); });
 }
 
 /// "203.0.113.7:40000 via=TOA(kind 200, ack) lb=198.51.100.2:1024"
@@ -436,11 +508,11 @@ std::basic_ostream<CharT, Traits> &operator<<(std::basic_ostream<CharT, Traits> 
 /// or a system error. noexcept, thread-safe, no heap allocation.
 inline result<client> get_client(int fd) noexcept
 {
-	toa_client c;
-	int rc = toa_get_client(fd, &c);
+	toa_answer a;
+	int rc = toa_get_answer(fd, &a);
 	if (rc)
 		return to_error_code(rc);
-	return client::from_c(c);
+	return client::from_answer(a);
 }
 
 /// The socket's own address (getsockname), v4-mapped normalized to IPv4.

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "toa/toa.h"
+#include "internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,8 +51,8 @@ static void ep_unmap(struct toa_endpoint *ep)
 }
 
 /* An endpoint from raw bytes (4 or 16) and a network-order port, normalized. */
-static void ep_set(struct toa_endpoint *ep, int family, const uint8_t *addr,
-		   uint16_t port_be, uint32_t scope_id)
+void toa__ep_set(struct toa_endpoint *ep, int family, const uint8_t *addr, uint16_t port_be,
+		 uint32_t scope_id)
 {
 	memset(ep, 0, sizeof(*ep));
 	ep->family = (uint16_t)family;
@@ -68,11 +69,11 @@ static void ep_set(struct toa_endpoint *ep, int family, const uint8_t *addr,
 static int ep_from_sa(const union toa_sockaddr *u, socklen_t len, struct toa_endpoint *ep)
 {
 	if (u->sa.sa_family == AF_INET && len >= (socklen_t)sizeof(u->in)) {
-		ep_set(ep, AF_INET, (const uint8_t *)&u->in.sin_addr, u->in.sin_port, 0);
+		toa__ep_set(ep, AF_INET, (const uint8_t *)&u->in.sin_addr, u->in.sin_port, 0);
 		return 0;
 	}
 	if (u->sa.sa_family == AF_INET6 && len >= (socklen_t)sizeof(u->in6)) {
-		ep_set(ep, AF_INET6, u->in6.sin6_addr.s6_addr, u->in6.sin6_port,
+		toa__ep_set(ep, AF_INET6, u->in6.sin6_addr.s6_addr, u->in6.sin6_port,
 		       u->in6.sin6_scope_id);
 		return 0;
 	}
@@ -181,76 +182,21 @@ static char *put_u32(char *p, uint32_t v)
 
 static char *put_ipv4(char *p, const uint8_t a[4])
 {
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		if (i)
-			*p++ = '.';
-		p = put_u32(p, a[i]);
-	}
-	return p;
+	if (!inet_ntop(AF_INET, a, p, INET_ADDRSTRLEN))
+		return p; /* cannot happen */
+	return p + strlen(p);
 }
 
-/*
- * RFC 5952 text form, the same as glibc's inet_ntop(): lowercase, the longest run of two
- * or more zero groups (the first on a tie) as "::", and the embedded IPv4 dotted quad for
- * ::ffff:a.b.c.d and ::a.b.c.d.
- */
+/* The RFC 5952 text of an IPv6 address: libc's inet_ntop() (at most 45 characters). */
 static char *put_ipv6(char *p, const uint8_t a[16])
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned words[8];
-	int best = -1, best_len = 0, cur = -1, cur_len = 0;
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		words[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
-		if (words[i] == 0) {
-			if (cur < 0) {
-				cur = i;
-				cur_len = 0;
-			}
-			cur_len++;
-			if (cur_len > best_len) {
-				best = cur;
-				best_len = cur_len;
-			}
-		} else {
-			cur = -1;
-		}
-	}
-	if (best_len < 2)
-		best = -1;
-
-	for (i = 0; i < 8; i++) {
-		if (best >= 0 && i >= best && i < best + best_len) {
-			if (i == best)
-				*p++ = ':';
-			continue;
-		}
-		if (i)
-			*p++ = ':';
-		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff)))
-			return put_ipv4(p, a + 12);
-		{
-			unsigned w = words[i];
-			int started = 0, shift;
-			for (shift = 12; shift >= 0; shift -= 4) {
-				unsigned d = (w >> shift) & 0xf;
-				if (d || started || shift == 0) {
-					*p++ = hex[d];
-					started = 1;
-				}
-			}
-		}
-	}
-	if (best >= 0 && best + best_len == 8)
-		*p++ = ':';
-	return p;
+	if (!inet_ntop(AF_INET6, a, p, INET6_ADDRSTRLEN))
+		return p; /* cannot happen: AF_INET6 and a buffer of INET6_ADDRSTRLEN */
+	return p + strlen(p);
 }
 
 /* Copies the n characters of tmp plus a NUL into buf (len bytes). */
-static int emit(const char *tmp, size_t n, char *buf, size_t len)
+int toa__emit(const char *tmp, size_t n, char *buf, size_t len)
 {
 	if (n + 1 > len) {
 		if (len)
@@ -294,7 +240,7 @@ int toa_endpoint_format(const struct toa_endpoint *ep, char *buf, size_t len)
 			buf[0] = '\0';
 		return TOA_E_INVALID;
 	}
-	return emit(tmp, (size_t)(p - tmp), buf, len);
+	return toa__emit(tmp, (size_t)(p - tmp), buf, len);
 }
 
 const char *toa_packet_name(int packet)
@@ -322,10 +268,10 @@ int toa_origin_format(const struct toa_client *c, char *buf, size_t len)
 	switch (c->origin) {
 	case TOA_ORIGIN_PEER:
 		s = "peer";
-		return emit(s, strlen(s), buf, len);
+		return toa__emit(s, strlen(s), buf, len);
 	case TOA_ORIGIN_LEGACY_LOOKUP:
 		s = "TOA(legacy lookup)";
-		return emit(s, strlen(s), buf, len);
+		return toa__emit(s, strlen(s), buf, len);
 	case TOA_ORIGIN_OPTION:
 		memcpy(p, "TOA(kind ", 9);
 		p = put_u32(p + 9, c->kind);
@@ -337,7 +283,7 @@ int toa_origin_format(const struct toa_client *c, char *buf, size_t len)
 			p += strlen(s);
 		}
 		*p++ = ')';
-		return emit(tmp, (size_t)(p - tmp), buf, len);
+		return toa__emit(tmp, (size_t)(p - tmp), buf, len);
 	default:
 		if (len)
 			buf[0] = '\0';
@@ -345,10 +291,28 @@ int toa_origin_format(const struct toa_client *c, char *buf, size_t len)
 	}
 }
 
-int toa_endpoint_parse(const char *str, struct toa_endpoint *out)
+/* Reads the decimal digits [p, end) into *v (at most max); 0 or TOA_E_INVALID. */
+static int parse_dec(const char *p, const char *end, uint32_t max, uint32_t *v)
+{
+	uint32_t x = 0;
+
+	if (p == end || end - p > 10)
+		return TOA_E_INVALID;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return TOA_E_INVALID;
+		if (x > (max - (uint32_t)(*p - '0')) / 10)
+			return TOA_E_INVALID;
+		x = x * 10 + (uint32_t)(*p - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+int toa_endpoint_parse_n(const char *str, size_t len, struct toa_endpoint *out)
 {
 	char host[INET6_ADDRSTRLEN];
-	const char *h, *end, *port = NULL, *scope = NULL;
+	const char *h, *end, *stop, *port = NULL;
 	size_t hlen;
 	uint8_t addr[16];
 	uint32_t port_v = 0, scope_v = 0;
@@ -357,27 +321,31 @@ int toa_endpoint_parse(const char *str, struct toa_endpoint *out)
 	if (!out)
 		return TOA_E_INVALID;
 	memset(out, 0, sizeof(*out));
-	if (!str || !*str)
+	if (!str || len == 0)
+		return TOA_E_INVALID;
+	stop = str + len;
+	if (memchr(str, '\0', len))
 		return TOA_E_INVALID;
 
 	if (str[0] == '[') {
 		h = str + 1;
-		end = strchr(h, ']');
+		end = memchr(h, ']', (size_t)(stop - h));
 		if (!end)
 			return TOA_E_INVALID;
-		if (end[1] == ':')
+		if (end + 1 < stop) {
+			if (end[1] != ':')
+				return TOA_E_INVALID;
 			port = end + 2;
-		else if (end[1] != '\0')
-			return TOA_E_INVALID;
+		}
 		family = AF_INET6;
 	} else {
-		const char *colon = strchr(str, ':');
+		const char *colon = memchr(str, ':', len);
 		h = str;
-		if (colon && strchr(colon + 1, ':')) { /* bare IPv6 */
-			end = str + strlen(str);
+		if (colon && memchr(colon + 1, ':', (size_t)(stop - colon - 1))) { /* bare IPv6 */
+			end = stop;
 			family = AF_INET6;
 		} else {
-			end = colon ? colon : str + strlen(str);
+			end = colon ? colon : stop;
 			if (colon)
 				port = colon + 1;
 			family = AF_INET;
@@ -386,16 +354,8 @@ int toa_endpoint_parse(const char *str, struct toa_endpoint *out)
 	if (family == AF_INET6) {
 		const char *pct = memchr(h, '%', (size_t)(end - h));
 		if (pct) {
-			scope = pct + 1;
-			if (scope == end)
+			if (parse_dec(pct + 1, end, UINT32_MAX, &scope_v))
 				return TOA_E_INVALID;
-			for (; scope < end; scope++) {
-				if (*scope < '0' || *scope > '9')
-					return TOA_E_INVALID;
-				if (scope_v > (UINT32_MAX - 9) / 10)
-					return TOA_E_INVALID;
-				scope_v = scope_v * 10 + (uint32_t)(*scope - '0');
-			}
 			end = pct;
 		}
 	}
@@ -406,22 +366,23 @@ int toa_endpoint_parse(const char *str, struct toa_endpoint *out)
 	host[hlen] = '\0';
 	if (inet_pton(family, host, addr) != 1)
 		return TOA_E_INVALID;
-	if (port) {
-		if (!*port)
-			return TOA_E_INVALID;
-		for (; *port; port++) {
-			if (*port < '0' || *port > '9')
-				return TOA_E_INVALID;
-			port_v = port_v * 10 + (uint32_t)(*port - '0');
-			if (port_v > 65535)
-				return TOA_E_INVALID;
-		}
-	}
+	if (port && (stop - port > 5 || parse_dec(port, stop, 65535, &port_v)))
+		return TOA_E_INVALID;
 	out->family = (uint16_t)family;
 	out->port = (uint16_t)port_v;
 	out->scope_id = scope_v;
 	memcpy(out->addr, addr, family == AF_INET ? 4 : 16);
 	return 0;
+}
+
+int toa_endpoint_parse(const char *str, struct toa_endpoint *out)
+{
+	if (!str) {
+		if (out)
+			memset(out, 0, sizeof(*out));
+		return TOA_E_INVALID;
+	}
+	return toa_endpoint_parse_n(str, strlen(str), out);
 }
 
 /* ---------------------------------------------------------------- errors */
@@ -461,6 +422,26 @@ const char *toa_strerror(int code)
 		return "invalid argument";
 	case TOA_E_NO_SPACE:
 		return "buffer too small";
+	case TOA_E_INCOMPLETE:
+		return "header incomplete (more bytes needed)";
+	case TOA_E_MALFORMED:
+		return "malformed header";
+	case TOA_E_NOT_PRESENT:
+		return "no header";
+	case TOA_E_TOO_LONG:
+		return "header too long";
+	case TOA_E_CHECKSUM:
+		return "PROXY v2 CRC32C mismatch";
+	case TOA_E_UNTRUSTED:
+		return "header from a source not allowed to send it";
+	case TOA_E_REQUIRED:
+		return "header required but absent";
+	case TOA_E_TIMEOUT:
+		return "timed out waiting for the header";
+	case TOA_E_NO_ADDRESS:
+		return "header names no client address";
+	case TOA_E_CLOSED:
+		return "connection closed before the header was complete";
 	default:
 		break;
 	}
@@ -557,7 +538,7 @@ static TOA_COLD int lookup_fallback(int fd, int err, struct toa_client *out)
 		return TOA_E_BAD_REPLY;
 	}
 	out->lb = out->client; /* the peer, unless a transparent module already rewrote it */
-	ep_set(&out->client, AF_INET6, np.saddr.s6_addr, np.sport, 0);
+	toa__ep_set(&out->client, AF_INET6, np.saddr.s6_addr, np.sport, 0);
 	if (toa_endpoint_equal(&out->lb, &out->client))
 		memset(&out->lb, 0, sizeof(out->lb));
 	out->origin = TOA_ORIGIN_LEGACY_LOOKUP;
@@ -574,9 +555,9 @@ static int from_module(const struct toa_client_info *info, socklen_t len,
 			  info->lb_family != AF_INET6)))
 		return TOA_E_BAD_REPLY;
 
-	ep_set(&out->client, info->family, info->addr, info->port, 0);
+	toa__ep_set(&out->client, info->family, info->addr, info->port, 0);
 	if (info->lb_family != AF_UNSPEC)
-		ep_set(&out->lb, info->lb_family, info->lb_addr, info->lb_port, 0);
+		toa__ep_set(&out->lb, info->lb_family, info->lb_addr, info->lb_port, 0);
 	else
 		memset(&out->lb, 0, sizeof(out->lb));
 	out->origin = TOA_ORIGIN_OPTION;

@@ -34,6 +34,23 @@ public:
 			return std::errc::invalid_argument;
 		case toa::errc::no_buffer_space:
 			return std::errc::result_out_of_range;
+		case toa::errc::incomplete:
+			return std::errc::resource_unavailable_try_again;
+		case toa::errc::malformed:
+		case toa::errc::checksum:
+		case toa::errc::no_address:
+			return std::errc::bad_message;
+		case toa::errc::not_present:
+		case toa::errc::required:
+			return std::errc::no_message;
+		case toa::errc::too_long:
+			return std::errc::message_size;
+		case toa::errc::untrusted:
+			return std::errc::permission_denied;
+		case toa::errc::timeout:
+			return std::errc::timed_out;
+		case toa::errc::closed:
+			return std::errc::connection_reset;
 		}
 		return std::error_condition(ev, *this);
 	}

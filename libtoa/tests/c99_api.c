@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The C API from a strict C99 translation unit (built with -std=c99 -pedantic -Werror). */
+#include <toa/policy.h>
 #include <toa/toa.h>
 
 #include <string.h>

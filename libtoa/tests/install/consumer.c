@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* An installed-libtoa consumer in C: a loopback connection must come back as the peer. */
 #define _POSIX_C_SOURCE 200809L
+#include <toa/policy.h>
 #include <toa/toa.h>
 
 #include <arpa/inet.h>

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-// An installed-libtoa consumer in C++: a loopback connection must come back as the peer.
+// An installed-libtoa consumer in C++: a loopback connection must come back as the peer,
+// and the installed carriers' parsers must read a PROXY v1 header.
+#include <toa/carriers.hpp>
 #include <toa/toa.hpp>
 
 #include <arpa/inet.h>
@@ -42,6 +44,12 @@ int main()
 	std::cout << "C++ consumer: libtoa " << toa::version() << " client=" << *c << "\n";
 	if (c->address != *mine || c->origin != toa::origin::peer) {
 		std::cerr << "want " << *mine << " via=peer\n";
+		return 1;
+	}
+	static const char v1[] = "PROXY TCP4 203.0.113.7 192.0.2.1 40000 80\r\n";
+	auto h = toa::parse_proxy(v1, sizeof(v1) - 1);
+	if (!h || toa::to_string(h->source()) != "203.0.113.7:40000" || h->length() != 43) {
+		std::cerr << "parse_proxy: " << h.error().message() << "\n";
 		return 1;
 	}
 	close(s);

@@ -38,7 +38,8 @@ cfg=$(find "$prefix" -name toaConfig.cmake | head -n1)
 [ -n "$pc" ] || fail "toa.pc not installed"
 [ -n "$cfg" ] || fail "toaConfig.cmake not installed"
 libdir=$(dirname "$(dirname "$pc")")
-for f in include/toa/toa.h include/toa/toa.hpp include/toa/uapi.h; do
+for f in include/toa/toa.h include/toa/toa.hpp include/toa/uapi.h include/toa/proxy.h \
+	include/toa/spp.h include/toa/http.h include/toa/policy.h include/toa/carriers.hpp; do
 	[ -f "$prefix/$f" ] || fail "$f not installed"
 done
 for f in libtoa.a libtoa.so "libtoa.so.$soversion" "libtoa.so.$version"; do
