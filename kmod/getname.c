@@ -93,7 +93,6 @@ static int notrace toa_getname(struct socket *sock, struct sockaddr *uaddr, int 
 			     inet_sk(sk)->inet_dport);
 }
 
-/* Preemption is off in ftrace callbacks: an RCU read side for the lookup. */
 TOA_FTRACE_CALLBACK(toa_getname_hook)
 {
 	const struct socket *sock = (const struct socket *)toa_ftrace_arg(fregs, 0);
@@ -106,16 +105,16 @@ TOA_FTRACE_CALLBACK(toa_getname_hook)
 	sk = READ_ONCE(sock->sk);
 	if (!sk || sk->sk_protocol != IPPROTO_TCP)
 		return;
+	rcu_read_lock();
 	ts = toa_table_lookup(sk);
 	if (!ts || !toa_sock_live(ts, sk))
-		return;
-	if (!(READ_ONCE(ts->flags) & TOA_SOCK_F_TRANSPARENT)) {
+		goto out;
+	if (!(READ_ONCE(ts->flags) & TOA_SOCK_F_TRANSPARENT))
 		toa_stat_inc(GETNAME_TOA_BYPASS);
-		return;
-	}
-	if (!toa_fits(ts, sk->sk_family)) {
+	else if (!toa_fits(ts, sk->sk_family))
 		toa_stat_inc(GETNAME_TOA_MISMATCH);
-		return;
-	}
-	toa_ftrace_set_ip(fregs, (unsigned long)toa_getname);
+	else
+		toa_ftrace_set_ip(fregs, (unsigned long)toa_getname);
+out:
+	rcu_read_unlock();
 }

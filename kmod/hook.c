@@ -25,6 +25,8 @@
  * kernel function's address, so a kernel that stops exporting one changes nothing,
  * and one that lacks it fails the load with a line that names it.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/ftrace.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>

@@ -11,6 +11,15 @@ shift 2
 ko="$("$kernel/build-kmod.sh" "$line" | tail -n 1)"
 bins=()
 for b in "$@"; do bins+=(--bin "$b"); done
+# The lifetime suite puts kTLS (AES-GCM) on TOA sockets.
+# Only what the line's kernel has (Debian's 5.10 has no kTLS: the suite says SKIP there).
+if [ "$suite" = lifetime ]; then
+  moddir="$("$kernel/kernels.sh" moddir "$line")"
+  for m in tls gcm ghash-generic ctr; do
+    grep -q "/$m\.ko" "$moddir/modules.dep" "$moddir/modules.builtin" 2>/dev/null &&
+      bins+=(--kmod-from-image "$m")
+  done
+fi
 build="${TOA_BUILD_DIR:-$here/../../build}"
 exec "$kernel/vm.sh" --line "$line" --module "$ko" "${bins[@]}" \
   --script "$here/$suite.sh" --timeout "${TOA_SUITE_TIMEOUT:-1000}" \

@@ -146,7 +146,7 @@ prune_cache() {
     done
     rm -rf "$d"
   done
-  rm -f "$APT_DIR/debs/"*.deb
+  [ -z "${APT_DIR:-}" ] || rm -f "$APT_DIR/debs/"*.deb
 }
 
 write_env() {  # <cache> <key=value>...
@@ -231,7 +231,7 @@ fetch_deb_line() {
   fi
 
   toa_info "kernel $line: downloading ${all[*]}"
-  rm -f "$APT_DIR/debs/"*.deb
+  [ -z "${APT_DIR:-}" ] || rm -f "$APT_DIR/debs/"*.deb
   quiet_or_die "kernel $line: cannot fetch: apt-get download of ${versions[*]} failed" \
     download_debs "$APT_DIR/debs" "${versions[@]}"
   if [ ${#sysroot_versions[@]} -gt 0 ]; then
