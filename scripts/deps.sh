@@ -17,6 +17,10 @@ pkgs=(
   flex bison bc libelf-dev libssl-dev
   # 6.1-arm64: the arm64 guest and the cross builds (static libc.a, libstdc++.a)
   qemu-system-arm gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross
+  # Debian 13 and later lines (6.12-trixie, 7.3, 7.3-arm64; sid for make check-newest):
+  # the module is built in a build root of that release (tests/kernel/buildroot.sh), made
+  # with mmdebstrap and entered with chroot/unshare (util-linux)
+  mmdebstrap util-linux
 )
 [ "${TOA_DEPS_EXTRA:-}" ] && pkgs+=(${TOA_DEPS_EXTRA})
 
