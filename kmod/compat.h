@@ -53,10 +53,37 @@ typedef struct ftrace_regs toa_fregs_t;
 #endif
 
 /*
- * How far into a function its ftrace call site lies: 0 (x86_64), 4 after an ENDBR64
- * (x86_64 with IBT), 4 or 8 (arm64, after BTI and the saved link register).
+ * Redirecting a hooked call to a function of ours with the same arguments (as livepatch
+ * does): the ops asks for IPMODIFY, and the callback sets the instruction pointer the
+ * trampoline returns to. Without WITH_ARGS the generic ftrace_regs helpers do nothing,
+ * so those kernels save the registers and the pt_regs inside are written.
  */
-#define TOA_FTRACE_SITE_MAX 16
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+#define TOA_FTRACE_REDIRECT_FLAGS                                                           \
+	(FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION_SAFE | FTRACE_OPS_FL_IPMODIFY)
+#define toa_ftrace_set_ip(fregs, ip) instruction_pointer_set((fregs), (ip))
+#elif defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)
+#define TOA_FTRACE_REDIRECT_FLAGS FTRACE_OPS_FL_IPMODIFY
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0) || defined(ftrace_regs_set_instruction_pointer)
+#define toa_ftrace_set_ip(fregs, ip) ftrace_regs_set_instruction_pointer((fregs), (ip))
+#else
+#define toa_ftrace_set_ip(fregs, ip) ftrace_instruction_pointer_set((fregs), (ip))
+#endif
+#else
+#define TOA_FTRACE_REDIRECT_FLAGS (FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY)
+#define toa_ftrace_set_ip(fregs, ip) instruction_pointer_set(ftrace_get_regs(fregs), (ip))
+#endif
+
+/*
+ * PERMANENT (5.8): while the hooks are registered kernel.ftrace_enabled cannot be
+ * switched off (which would silently stop every callback), and with it off they cannot
+ * be registered.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 8, 0)
+#define COMPAT_FTRACE_PERMANENT FTRACE_OPS_FL_PERMANENT
+#else
+#define COMPAT_FTRACE_PERMANENT 0
+#endif
 
 /* An ftrace callback; @fregs gives the hooked function's arguments by toa_ftrace_arg(). */
 #define TOA_FTRACE_CALLBACK(name)                                                          \

@@ -5,21 +5,25 @@
  * new immutable struct toa_config with RCU: readers on the connection-setup path take
  * no lock, and a change applies to connections set up after it.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/inet.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/nsproxy.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <net/net_namespace.h>
 #include "config.h"
 
 struct toa_config __rcu *toa_config;
+bool toa_config_syn;
 static DEFINE_MUTEX(toa_config_mutex);
 
-static const char *const toa_format_names[__TOA_FMT_MAX] = {
-	[TOA_FMT_254_8] = "254/8",   [TOA_FMT_254_20] = "254/20", [TOA_FMT_200_8] = "200/8",
-	[TOA_FMT_253_20] = "253/20", [TOA_FMT_253_8] = "253/8",   [TOA_FMT_249_40] = "249/40",
-	[TOA_FMT_28_7] = "28/7",
-};
+#define TOA_FMT_NAME_(id, kind, len, family, on) [TOA_FMT_##id] = #kind "/" #len,
+static const char *const toa_format_names[__TOA_FMT_MAX] = { TOA_FORMATS(TOA_FMT_NAME_) };
+#undef TOA_FMT_NAME_
 
 static struct toa_config *toa_config_alloc(unsigned int n_trusted)
 {
@@ -57,6 +61,7 @@ int toa_config_update(int (*edit)(struct toa_config **cfg, void *arg), void *arg
 		kfree(cfg);
 	} else {
 		rcu_assign_pointer(toa_config, cfg);
+		WRITE_ONCE(toa_config_syn, cfg->syn);
 		if (old)
 			kfree_rcu(old, rcu);
 	}
@@ -131,6 +136,8 @@ int toa_cidr_check(const struct toa_cidr *c)
 	return 0;
 }
 
+static int toa_formats_print(char *buf, size_t size, u32 mask);
+
 /* Module parameters: each setter edits the published config. */
 
 static int toa_edit_formats(struct toa_config **cfg, void *arg)
@@ -153,8 +160,10 @@ static int toa_edit_formats(struct toa_config **cfg, void *arg)
 				    !strncmp(s, toa_format_names[f], n))
 					break;
 			if (f == __TOA_FMT_MAX) {
-				pr_err("toa: unknown format \"%.*s\" (known: 254/8 254/20 200/8 253/20 253/8 249/40 28/7)\n",
-				       (int)n, s);
+				char known[96];
+
+				toa_formats_print(known, sizeof(known), TOA_FMT_ALL);
+				pr_err("unknown format \"%.*s\" (known: %s)\n", (int)n, s, known);
 				return -EINVAL;
 			}
 			mask |= TOA_FMT_BIT(f);
@@ -170,7 +179,6 @@ static int toa_edit_formats(struct toa_config **cfg, void *arg)
 static int toa_edit_trusted(struct toa_config **cfg, void *arg)
 {
 	const char *s = skip_spaces(arg);
-	struct toa_config *c = *cfg;
 	struct toa_cidr cidrs[TOA_TRUSTED_MAX_CIDRS];
 	unsigned int n = 0;
 
@@ -181,11 +189,11 @@ static int toa_edit_trusted(struct toa_config **cfg, void *arg)
 
 		if (len) {
 			if (n == TOA_TRUSTED_MAX_CIDRS) {
-				pr_err("toa: more than %d trusted CIDRs\n", TOA_TRUSTED_MAX_CIDRS);
+				pr_err("more than %d trusted CIDRs\n", TOA_TRUSTED_MAX_CIDRS);
 				return -E2BIG;
 			}
 			if (toa_cidr_parse(s, len, &cidrs[n])) {
-				pr_err("toa: bad trusted CIDR \"%.*s\"\n", (int)len, s);
+				pr_err("bad trusted CIDR \"%.*s\"\n", (int)len, s);
 				return -EINVAL;
 			}
 			n++;
@@ -194,13 +202,19 @@ static int toa_edit_trusted(struct toa_config **cfg, void *arg)
 		while (*s == ',' || *s == ' ')
 			s++;
 	}
+	return toa_config_set_trusted(cfg, cidrs, n);
+}
+
+int toa_config_set_trusted(struct toa_config **cfg, const struct toa_cidr *cidrs, unsigned int n)
+{
+	struct toa_config *c = *cfg;
+
 	if (n > c->n_trusted) {
 		struct toa_config *bigger = toa_config_alloc(n);
 
 		if (!bigger)
 			return -ENOMEM;
-		bigger->formats = c->formats;
-		bigger->transparent = c->transparent;
+		memcpy(bigger, c, offsetof(struct toa_config, n_trusted));
 		kfree(c);
 		*cfg = c = bigger;
 	}
@@ -219,19 +233,46 @@ static int toa_edit_transparent(struct toa_config **cfg, void *arg)
 	return err;
 }
 
+static int toa_edit_syn(struct toa_config **cfg, void *arg)
+{
+	bool on;
+	int err = kstrtobool(arg, &on);
+
+	if (!err)
+		(*cfg)->syn = on;
+	return err;
+}
+
+bool toa_config_may_change(void)
+{
+	return net_eq(current->nsproxy->net_ns, &init_net);
+}
+
+static int toa_param_update(int (*edit)(struct toa_config **cfg, void *arg), const char *val)
+{
+	if (!toa_config_may_change())
+		return -EPERM;
+	return toa_config_update(edit, (void *)val);
+}
+
 static int toa_param_set_formats(const char *val, const struct kernel_param *kp)
 {
-	return toa_config_update(toa_edit_formats, (void *)val);
+	return toa_param_update(toa_edit_formats, val);
 }
 
 static int toa_param_set_trusted(const char *val, const struct kernel_param *kp)
 {
-	return toa_config_update(toa_edit_trusted, (void *)val);
+	return toa_param_update(toa_edit_trusted, val);
 }
 
 static int toa_param_set_transparent(const char *val, const struct kernel_param *kp)
 {
-	return toa_config_update(toa_edit_transparent, (void *)val);
+	return toa_param_update(toa_edit_transparent, val);
+}
+
+static int toa_param_set_syn(const char *val, const struct kernel_param *kp)
+{
+	return toa_param_update(toa_edit_syn, val);
 }
 
 static int toa_formats_print(char *buf, size_t size, u32 mask)
@@ -276,8 +317,10 @@ static int toa_param_get(char *buf, const struct kernel_param *kp)
 		n = toa_formats_print(buf, PAGE_SIZE, cfg->formats);
 	else if (which == 1)
 		n = toa_trusted_print(buf, PAGE_SIZE, cfg);
-	else
+	else if (which == 2)
 		n = scnprintf(buf, PAGE_SIZE, "%c", cfg->transparent ? 'Y' : 'N');
+	else
+		n = scnprintf(buf, PAGE_SIZE, "%c", cfg->syn ? 'Y' : 'N');
 	rcu_read_unlock();
 	return n + scnprintf(buf + n, PAGE_SIZE - n, "\n");
 }
@@ -292,13 +335,19 @@ static const struct kernel_param_ops toa_transparent_ops = {
 	.set = toa_param_set_transparent, .get = toa_param_get,
 };
 
-static const int toa_param_which[3] = { 0, 1, 2 };
+static const struct kernel_param_ops toa_syn_ops = {
+	.set = toa_param_set_syn, .get = toa_param_get,
+};
+
+static const int toa_param_which[4] = { 0, 1, 2, 3 };
 module_param_cb(formats, &toa_formats_ops, (void *)&toa_param_which[0], 0644);
 MODULE_PARM_DESC(formats, "TOA formats read, kind/len list or default|all|none (default: 254/8,254/20,200/8,253/20,253/8)");
 module_param_cb(trusted, &toa_trusted_ops, (void *)&toa_param_which[1], 0644);
 MODULE_PARM_DESC(trusted, "Trusted load-balancer source CIDRs, comma separated (default: any)");
 module_param_cb(transparent, &toa_transparent_ops, (void *)&toa_param_which[2], 0644);
 MODULE_PARM_DESC(transparent, "getpeername()/accept() return the client (default: Y)");
+module_param_cb(syn, &toa_syn_ops, (void *)&toa_param_which[3], 0644);
+MODULE_PARM_DESC(syn, "Also read options on the SYN, for load balancers that write there: LVS FULLNAT, Alibaba CDN (default: N; a later packet's option always wins)");
 
 static int toa_edit_nothing(struct toa_config **cfg, void *arg)
 {
@@ -328,9 +377,9 @@ void toa_config_log(const char *what)
 	cfg = toa_config_get();
 	toa_formats_print(formats, sizeof(formats), cfg->formats);
 	toa_trusted_print(trusted, sizeof(trusted), cfg);
-	pr_info("toa: %s: formats=%s transparent=%s trusted=%s\n", what, formats,
-		cfg->transparent ? "on" : "off", trusted);
+	pr_info("%s: formats=%s transparent=%s syn=%s trusted=%s\n", what, formats,
+		cfg->transparent ? "on" : "off", cfg->syn ? "on" : "off", trusted);
 	if (!cfg->n_trusted)
-		pr_notice("toa: no trusted sources set: TOA options are accepted from any source\n");
+		pr_notice("no trusted sources set: TOA options are accepted from any source\n");
 	rcu_read_unlock();
 }

@@ -17,11 +17,14 @@ struct toa_config {
 	struct rcu_head rcu;
 	u32 formats; /* TOA_FMT_BIT() mask */
 	bool transparent;
+	bool syn; /* options on the SYN are read too (vendors that write there) */
 	unsigned int n_trusted;
 	struct toa_cidr trusted[];
 };
 
 extern struct toa_config __rcu *toa_config;
+/* The published config's syn, for the SYN hook's fast path (no RCU there). */
+extern bool toa_config_syn;
 
 /* Caller holds rcu_read_lock(). An empty list trusts every source. */
 static inline const struct toa_config *toa_config_get(void)
@@ -31,8 +34,14 @@ static inline const struct toa_config *toa_config_get(void)
 
 bool toa_config_trusts(const struct toa_config *cfg, u8 family, const void *saddr);
 
+/* Configuration belongs to the node: changes only from the initial network namespace. */
+bool toa_config_may_change(void);
+
 /* Builds a copy of the current config, lets @edit change it, publishes it. */
 int toa_config_update(int (*edit)(struct toa_config **cfg, void *arg), void *arg);
+
+/* In an edit: the trusted list becomes @cidrs (the config grows when it must). */
+int toa_config_set_trusted(struct toa_config **cfg, const struct toa_cidr *cidrs, unsigned int n);
 
 int toa_cidr_parse(const char *s, size_t len, struct toa_cidr *out);
 /* 0 when the prefix fits the family and the host bits are zero. */

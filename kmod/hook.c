@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Where the option is read: only on the connection-setup path, never on established
- * connections. One ftrace callback, at the entry of four functions:
+ * connections. ftrace callbacks at the entry of three functions, resolved by name:
  *
  *  - security_inet_conn_request(listener, skb, req): once per SYN that creates a
- *    request sock. An option on the SYN is stashed for that request (stash.c).
+ *    request sock. With `syn` on, an option on the SYN is stashed for that request.
  *  - tcp_create_openreq_child(listener, req, skb): once per child socket, with the
  *    packet that completed the handshake (the ACK, a data segment when the ACK was
- *    lost, the ACK of a SYN cookie, the SYN of Fast Open), for IPv4 and IPv6. The
- *    option (the SYN's if one was stashed, else this packet's) is handed to:
+ *    lost, the ACK of a SYN cookie, the SYN of Fast Open), for IPv4 and IPv6. This
+ *    packet's option wins; only without one does a stashed SYN option count. It is
+ *    handed to:
  *  - security_inet_csk_clone(child, req): called from inside the former, once the child
  *    exists and before anyone else can see it. The state is attached here.
- *  - inet_listen(sock, backlog): once per listen(); gives a TCP listener our proto_ops
- *    copy (override.c), so that accept() can return the client on every kernel.
  *
  * The handoff between the second and third: both run in the same call chain, with
  * bottom halves off (softirq, or a listener's backlog under bh_lock_sock) as a rule,
@@ -20,12 +19,18 @@
  * number and port, and the third callback takes it only for that very request. Where
  * the chain runs with bottom halves on (a listener's backlog processed by
  * release_sock()), it could move to another CPU: the stash carries it instead.
+ *
+ * The rest of this file registers every hook of the module (toa_hooks[]): one
+ * ftrace_ops per kernel function, found by ftrace's filter by name, never by taking a
+ * kernel function's address, so a kernel that stops exporting one changes nothing,
+ * and one that lacks it fails the load with a line that names it.
  */
 #include <linux/ftrace.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/jiffies.h>
 #include <linux/kallsyms.h>
+#include <linux/sched.h>
 #include <linux/percpu.h>
 #include <linux/security.h>
 #include <linux/tcp.h>
@@ -36,7 +41,7 @@
 #include "compat.h"
 #include "config.h"
 #include "hook.h"
-#include "override.h"
+#include "getname.h"
 #include "parse.h"
 #include "stash.h"
 #include "stats.h"
@@ -78,7 +83,8 @@ static bool toa_skb_parse(const struct sk_buff *skb, unsigned int at, struct toa
 	}
 	rcu_read_lock();
 	cfg = toa_config_get();
-	ret = toa_parse_options((const u8 *)th + at, th->doff * 4 - at, cfg->formats, p);
+	ret = toa_parse_options_flags((const u8 *)th + at, th->doff * 4 - at, cfg->formats,
+				      th->syn ? TOA_PARSE_F_SYN : 0, p);
 	if (ret == TOA_PARSE_MALFORMED)
 		toa_stat_inc(MALFORMED);
 	else if (ret == TOA_PARSE_FOUND && !toa_config_trusts(cfg, family, saddr))
@@ -102,7 +108,7 @@ static noinline void toa_syn_stash(const struct request_sock *req, const struct 
 		toa_stash_add(req, &p, TOA_PKT_SYN);
 }
 
-static __always_inline void toa_conn_request_hook(toa_fregs_t *fregs)
+static TOA_FTRACE_CALLBACK(toa_conn_request_hook)
 {
 	const struct sock *sk = (const struct sock *)toa_ftrace_arg(fregs, 0);
 	const struct sk_buff *skb = (const struct sk_buff *)toa_ftrace_arg(fregs, 1);
@@ -113,7 +119,7 @@ static __always_inline void toa_conn_request_hook(toa_fregs_t *fregs)
 		return;
 	toa_stat_inc(HOOK_SYN);
 	/* A SYN answered with a cookie: its request is freed right away, none to stash for. */
-	if (!req->rsk_listener)
+	if (!req->rsk_listener || !READ_ONCE(toa_config_syn))
 		return;
 	at = toa_skb_toa_at(skb);
 	if (at)
@@ -125,7 +131,6 @@ struct toa_handoff {
 	u32 isn;
 	__be16 rport;
 	u8 packet;
-	bool at_accept;
 	struct toa_parsed p;
 };
 
@@ -138,27 +143,26 @@ static u8 toa_packet_of(const struct sk_buff *skb)
 	return TCP_SKB_CB(skb)->end_seq != TCP_SKB_CB(skb)->seq ? TOA_PKT_DATA : TOA_PKT_ACK;
 }
 
-static noinline void toa_create_child(const struct sock *listener,
-				      const struct request_sock *req,
+/*
+ * The load balancer's word wins: the option of the packet that completes the handshake
+ * is the load balancer's; one on the SYN may be the client's own, relayed. So a SYN
+ * option counts only where this packet has none, and only with `syn` on (the SYN of
+ * Fast Open, which completes its handshake itself, likewise).
+ */
+static noinline void toa_create_child(const struct request_sock *req,
 				      const struct sk_buff *skb, unsigned int at)
 {
 	struct toa_handoff *h;
-	struct socket *lsock;
 	struct toa_parsed p;
-	bool at_accept = true;
-	u8 packet;
+	u8 packet = toa_packet_of(skb);
 
-	if (!(atomic_read(&toa_stash_count) && toa_stash_take(req, &p, &packet))) {
-		if (!at || !toa_skb_parse(skb, at, &p)) {
+	if (!at || (packet == TOA_PKT_SYN && !READ_ONCE(toa_config_syn)) ||
+	    !toa_skb_parse(skb, at, &p)) {
+		if (!(atomic_read(&toa_stash_count) && toa_stash_take(req, &p, &packet))) {
 			toa_stat_inc(SYN_RECV_SOCK_NO_TOA);
 			return;
 		}
-		packet = toa_packet_of(skb);
 	}
-	/* Also a listener from before the module was loaded gets our proto_ops. */
-	lsock = READ_ONCE(listener->sk_socket);
-	if (lsock)
-		at_accept = !toa_point_listener(lsock, false);
 	if (!softirq_count()) {
 		toa_stash_add(req, &p, packet);
 		return;
@@ -170,13 +174,11 @@ static noinline void toa_create_child(const struct sock *listener,
 	h->isn = tcp_rsk(req)->rcv_isn;
 	h->rport = inet_rsk(req)->ir_rmt_port;
 	h->packet = packet;
-	h->at_accept = at_accept;
 	h->p = p;
 }
 
-static __always_inline void toa_create_child_hook(toa_fregs_t *fregs)
+static TOA_FTRACE_CALLBACK(toa_create_child_hook)
 {
-	const struct sock *listener = (const struct sock *)toa_ftrace_arg(fregs, 0);
 	const struct request_sock *req = (const struct request_sock *)toa_ftrace_arg(fregs, 1);
 	const struct sk_buff *skb = (const struct sk_buff *)toa_ftrace_arg(fregs, 2);
 	unsigned int at = toa_skb_toa_at(skb);
@@ -185,11 +187,10 @@ static __always_inline void toa_create_child_hook(toa_fregs_t *fregs)
 		toa_stat_inc(SYN_RECV_SOCK_NO_TOA);
 		return;
 	}
-	toa_create_child(listener, req, skb, at);
+	toa_create_child(req, skb, at);
 }
 
-static void toa_attach_child(struct sock *child, const struct toa_parsed *p, u8 packet,
-			     bool at_accept)
+static void toa_attach_child(struct sock *child, const struct toa_parsed *p, u8 packet)
 {
 	struct toa_sock *ts;
 	bool transparent;
@@ -212,8 +213,11 @@ static void toa_attach_child(struct sock *child, const struct toa_parsed *p, u8 
 	ts->packet = packet;
 	ts->flags = transparent ? TOA_SOCK_F_TRANSPARENT : 0;
 	ts->born = (u32)jiffies;
-	if (toa_attach(child, ts, at_accept))
+	if (toa_table_insert(ts)) {
+		toa_sock_discard(ts);
+		toa_stat_inc(ALLOC_FAIL);
 		return;
+	}
 	toa_stat_inc(SYN_RECV_SOCK_TOA);
 	toa_stat_inc(CONN_ALLOC);
 	if (ts->family == 6)
@@ -241,15 +245,15 @@ static noinline void toa_clone(struct sock *child, const struct request_sock *re
 
 		h->req = NULL;
 		if (h->isn == tcp_rsk(req)->rcv_isn && h->rport == inet_rsk(req)->ir_rmt_port) {
-			toa_attach_child(child, &h->p, h->packet, h->at_accept);
+			toa_attach_child(child, &h->p, h->packet);
 			return;
 		}
 	}
 	if (atomic_read(&toa_stash_count) && toa_stash_take(req, &p, &packet))
-		toa_attach_child(child, &p, packet, true);
+		toa_attach_child(child, &p, packet);
 }
 
-static __always_inline void toa_clone_hook(toa_fregs_t *fregs)
+static TOA_FTRACE_CALLBACK(toa_clone_hook)
 {
 	struct sock *child = (struct sock *)toa_ftrace_arg(fregs, 0);
 	const struct request_sock *req = (const struct request_sock *)toa_ftrace_arg(fregs, 1);
@@ -260,84 +264,106 @@ static __always_inline void toa_clone_hook(toa_fregs_t *fregs)
 		toa_clone(child, req);
 }
 
-static noinline void toa_listen_hook(toa_fregs_t *fregs)
-{
-	struct socket *sock = (struct socket *)toa_ftrace_arg(fregs, 0);
-	const struct sock *sk = sock->sk;
-
-	if (sk && sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP)
-		toa_point_listener(sock, true);
-}
-
-/* @ip is the hooked function's ftrace call site, a few bytes into it at most. */
-static bool toa_ip_in(unsigned long ip, const void *fn)
-{
-	return ip - (unsigned long)fn < TOA_FTRACE_SITE_MAX;
-}
-
-/* One ftrace_ops for all four: loading and unloading patch the kernel's text once. */
-static TOA_FTRACE_CALLBACK(toa_ftrace_hook)
-{
-	if (toa_ip_in(ip, security_inet_conn_request))
-		toa_conn_request_hook(fregs);
-	else if (toa_ip_in(ip, tcp_create_openreq_child))
-		toa_create_child_hook(fregs);
-	else if (toa_ip_in(ip, inet_listen))
-		toa_listen_hook(fregs);
-	else /* security_inet_csk_clone, the one not exported */
-		toa_clone_hook(fregs);
-}
-
-static struct ftrace_ops toa_ftrace_ops = {
-	.func = toa_ftrace_hook,
-	.flags = TOA_FTRACE_FLAGS,
+struct toa_hook {
+	const char *name;
+	ftrace_func_t func;
+	unsigned long flags;
+	const char *needs; /* what a kernel without it lacks */
+	struct ftrace_ops ops;
+	bool registered;
 };
 
-static const char *const toa_hooked[] = {
-	"security_inet_conn_request",
-	"tcp_create_openreq_child",
-	"security_inet_csk_clone",
-	"inet_listen",
+#define TOA_HOOK(fn, cb, fl, why)                                                           \
+	{ .name = fn, .func = (ftrace_func_t)(cb), .flags = (fl), .needs = why }
+
+/*
+ * Every hook of the module; each callback handles its function and no other. Registered
+ * in this order, unregistered in the reverse one: the hook that frees an entry with its
+ * socket is there before the first entry can be made and stays until the last reader
+ * and maker are gone (else an entry could outlive its socket and be read as a later
+ * socket's at the same address), and each handoff's taker before its giver.
+ */
+static struct toa_hook toa_hooks[] = {
+	TOA_HOOK("security_sk_free", toa_sk_free_hook, TOA_FTRACE_FLAGS,
+		 "CONFIG_SECURITY_NETWORK"),
+	TOA_HOOK("tcp_disconnect", toa_disconnect_hook, TOA_FTRACE_FLAGS, NULL),
+	TOA_HOOK("inet_getname", toa_getname_hook, TOA_FTRACE_REDIRECT_FLAGS, NULL),
+#if IS_ENABLED(CONFIG_IPV6)
+	TOA_HOOK("inet6_getname", toa_getname_hook, TOA_FTRACE_REDIRECT_FLAGS, NULL),
+#endif
+	TOA_HOOK("security_inet_csk_clone", toa_clone_hook, TOA_FTRACE_FLAGS,
+		 "CONFIG_SECURITY_NETWORK"),
+	TOA_HOOK("tcp_create_openreq_child", toa_create_child_hook, TOA_FTRACE_FLAGS, NULL),
+	TOA_HOOK("security_inet_conn_request", toa_conn_request_hook, TOA_FTRACE_FLAGS,
+		 "CONFIG_SECURITY_NETWORK"),
 };
 
-/* An empty filter frees the hash (ftrace_free_filter() is not exported before 5.19). */
-static void toa_hook_free_filter(void)
+static void toa_hook_free_filter(struct toa_hook *h)
 {
-	ftrace_set_filter(&toa_ftrace_ops, NULL, 0, 1);
+	/* An empty filter frees the hash (ftrace_free_filter() is not exported before 5.19). */
+	ftrace_set_filter(&h->ops, NULL, 0, 1);
 }
 
+static int toa_hook_register(struct toa_hook *h)
+{
+	char name[KSYM_NAME_LEN];
+	int err;
+
+	h->ops.func = h->func;
+	h->ops.flags = h->flags | COMPAT_FTRACE_PERMANENT;
+	strscpy(name, h->name, sizeof(name)); /* the filter parser may write to it */
+	err = ftrace_set_filter(&h->ops, name, strlen(name), 1);
+	if (err) {
+		/* Not a function ftrace can hook: absent, renamed, or inlined (LTO). */
+		pr_err("cannot load: kernel function %s cannot be hooked (%d)%s%s\n", h->name,
+		       err, h->needs ? ": the kernel lacks " : "", h->needs ?: "");
+		toa_hook_free_filter(h);
+		return err;
+	}
+	err = register_ftrace_function(&h->ops);
+	if (err) {
+		/* -EBUSY: ftrace is switched off, or another IPMODIFY hook holds it */
+		pr_err("cannot load: ftrace refused the hook on %s (%d)%s\n", h->name, err,
+		       err == -EBUSY ? ": is sysctl kernel.ftrace_enabled 0, or does a livepatch hold it?" : "");
+		toa_hook_free_filter(h);
+		return err;
+	}
+	h->registered = true;
+	return 0;
+}
+
+/*
+ * After this no callback runs and none will, and no task is left in a function a
+ * callback sent it to: tasks preempted there are waited for with RCU Tasks.
+ */
+void toa_hook_exit(void)
+{
+	int i;
+
+	for (i = ARRAY_SIZE(toa_hooks) - 1; i >= 0; i--) {
+		struct toa_hook *h = &toa_hooks[i];
+
+		if (!h->registered)
+			continue;
+		unregister_ftrace_function(&h->ops);
+		toa_hook_free_filter(h);
+		h->registered = false;
+	}
+	synchronize_rcu_tasks();
+	synchronize_rcu();
+}
+
+/* All or nothing: a kernel that lacks one target gets none. */
 int toa_hook_init(void)
 {
 	int i, err;
 
-	for (i = 0; i < ARRAY_SIZE(toa_hooked); i++) {
-		char name[KSYM_NAME_LEN];
-
-		strscpy(name, toa_hooked[i], sizeof(name)); /* the filter parser may write to it */
-		err = ftrace_set_filter(&toa_ftrace_ops, name, strlen(name), !i);
+	for (i = 0; i < ARRAY_SIZE(toa_hooks); i++) {
+		err = toa_hook_register(&toa_hooks[i]);
 		if (err) {
-			pr_err("toa: cannot hook %s with ftrace: %d\n", toa_hooked[i], err);
-			goto err_filter;
+			toa_hook_exit();
+			return err;
 		}
 	}
-	err = register_ftrace_function(&toa_ftrace_ops);
-	if (err) {
-		pr_err("toa: cannot register the ftrace hooks: %d\n", err);
-		goto err_filter;
-	}
 	return 0;
-
-err_filter:
-	toa_hook_free_filter();
-	return err;
-}
-
-/*
- * After this no callback runs and none will: unregister_ftrace_function() waits for
- * every CPU and every preempted task to be out of the callbacks of a module's ops.
- */
-void toa_hook_exit(void)
-{
-	unregister_ftrace_function(&toa_ftrace_ops);
-	toa_hook_free_filter();
 }

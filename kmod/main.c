@@ -3,11 +3,12 @@
  * toa: the real client address from the TCP option full-NAT load balancers add.
  * This file only orders init and exit.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
 #include "config.h"
 #include "hook.h"
 #include "netlink.h"
-#include "override.h"
 #include "sockopt.h"
 #include "stash.h"
 #include "stats.h"
@@ -30,28 +31,28 @@ static int __init toa_init(void)
 	err = toa_stash_init();
 	if (err)
 		goto err_stash;
-	err = toa_override_init();
+	/*
+	 * The hooks before the readers, so that at unload the readers go first: once the
+	 * socket-free hook is gone, an entry may outlive its socket, and only a reader
+	 * could then see it as a new socket's at the same address.
+	 */
+	err = toa_hook_init(); /* from here on connections get their state */
 	if (err)
-		goto err_override;
+		goto err_hook;
 	err = toa_sockopt_init();
 	if (err)
 		goto err_sockopt;
 	err = toa_netlink_init();
 	if (err)
 		goto err_netlink;
-	err = toa_hook_init(); /* last: from here on connections get their state */
-	if (err)
-		goto err_hook;
 	toa_config_log("toa load success");
 	return 0;
 
-err_hook:
-	toa_netlink_exit();
 err_netlink:
 	toa_sockopt_exit();
 err_sockopt:
-	toa_override_exit();
-err_override:
+	toa_hook_exit();
+err_hook:
 	toa_stash_exit();
 err_stash:
 	toa_table_exit();
@@ -60,21 +61,20 @@ err_table:
 err_config:
 	toa_stats_exit();
 err_stats:
-	pr_err("toa: load failed: %d\n", err);
+	pr_err("load failed: %d\n", err);
 	return err;
 }
 
 static void __exit toa_exit(void)
 {
-	toa_hook_exit(); /* first: nothing new gets attached */
-	toa_netlink_exit();
+	toa_netlink_exit(); /* first the readers (see toa_init) */
 	toa_sockopt_exit();
-	toa_override_exit(); /* TOA sockets get their own pointers back */
+	toa_hook_exit(); /* nothing attached, freed or redirected any more */
 	toa_stash_exit();
 	toa_table_exit();
 	toa_config_exit();
 	toa_stats_exit();
-	pr_info("toa: toa unload success\n");
+	pr_info("toa unload success\n");
 }
 
 module_init(toa_init);

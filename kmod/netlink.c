@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The generic netlink family "toa": stats, config, connections. See toa/uapi.h. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/jiffies.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
@@ -36,6 +38,7 @@ static const struct nla_policy toa_cfg_policy[TOA_CFG_MAX + 1] = {
 	[TOA_CFG_FORMATS] = { .type = NLA_U32 },
 	[TOA_CFG_TRANSPARENT] = NLA_POLICY_MAX(NLA_U8, 1),
 	[TOA_CFG_TRUSTED] = NLA_POLICY_NESTED(toa_trusted_policy),
+	[TOA_CFG_SYN] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy toa_conn_policy[TOA_CONN_MAX + 1] = {
@@ -108,7 +111,8 @@ static int toa_nl_put_config(struct sk_buff *msg)
 	rcu_read_lock();
 	cfg = toa_config_get();
 	if (nla_put_u32(msg, TOA_CFG_FORMATS, cfg->formats) ||
-	    nla_put_u8(msg, TOA_CFG_TRANSPARENT, cfg->transparent))
+	    nla_put_u8(msg, TOA_CFG_TRANSPARENT, cfg->transparent) ||
+	    nla_put_u8(msg, TOA_CFG_SYN, cfg->syn))
 		goto out;
 	list = nla_nest_start(msg, TOA_CFG_TRUSTED);
 	if (!list)
@@ -197,21 +201,10 @@ static int toa_nl_cfg_apply(struct toa_config **cfgp, void *arg)
 		cfg->formats = nla_get_u32(e->tb[TOA_CFG_FORMATS]);
 	if (e->tb[TOA_CFG_TRANSPARENT])
 		cfg->transparent = nla_get_u8(e->tb[TOA_CFG_TRANSPARENT]);
-	if (e->tb[TOA_CFG_TRUSTED]) {
-		if (e->n > cfg->n_trusted) {
-			struct toa_config *bigger;
-
-			bigger = kzalloc(struct_size(bigger, trusted, e->n), GFP_KERNEL);
-			if (!bigger)
-				return -ENOMEM;
-			bigger->formats = cfg->formats;
-			bigger->transparent = cfg->transparent;
-			kfree(cfg);
-			*cfgp = cfg = bigger;
-		}
-		memcpy(cfg->trusted, e->cidrs, e->n * sizeof(e->cidrs[0]));
-		cfg->n_trusted = e->n;
-	}
+	if (e->tb[TOA_CFG_SYN])
+		cfg->syn = nla_get_u8(e->tb[TOA_CFG_SYN]);
+	if (e->tb[TOA_CFG_TRUSTED])
+		return toa_config_set_trusted(cfgp, e->cidrs, e->n);
 	return 0;
 }
 
@@ -224,6 +217,11 @@ static int toa_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int err, rem;
 
+	if (!net_eq(genl_info_net(info), &init_net)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "the configuration belongs to the node: change it from the initial network namespace");
+		return -EPERM;
+	}
 	if (!info->attrs[TOA_A_CONFIG]) {
 		NL_SET_ERR_MSG(info->extack, "missing TOA_A_CONFIG");
 		return -EINVAL;

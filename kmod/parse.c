@@ -16,48 +16,35 @@
 #define TCPOPT_USER_TIMEOUT_ 28
 #define TCPOLEN_USER_TIMEOUT_ 4
 
+#define TOA_TFO_EXID_0 0xF9 /* RFC 7413's experimental option: 254, len, 0xF989, cookie */
+#define TOA_TFO_EXID_1 0x89
+
 struct toa_format_desc {
 	uint8_t kind;
 	uint8_t len;
 	uint8_t family;
 };
 
-static const struct toa_format_desc toa_formats[__TOA_FMT_MAX] = {
-	[TOA_FMT_254_8] = { 254, 8, 4 },   [TOA_FMT_254_20] = { 254, 20, 6 },
-	[TOA_FMT_200_8] = { 200, 8, 4 },   [TOA_FMT_253_20] = { 253, 20, 6 },
-	[TOA_FMT_253_8] = { 253, 8, 4 },   [TOA_FMT_249_40] = { 249, 40, 6 },
-	[TOA_FMT_28_7] = { 28, 7, 4 },
-};
+#define TOA_FMT_DESC_(id, k, l, fam, on) [TOA_FMT_##id] = { k, l, fam },
+static const struct toa_format_desc toa_formats[__TOA_FMT_MAX] = { TOA_FORMATS(TOA_FMT_DESC_) };
+#undef TOA_FMT_DESC_
 
 /* The format of (kind, len), or -1; *kind_mask gets the formats that use this kind. */
 static int toa_format_of(uint8_t kind, uint8_t len, uint32_t *kind_mask)
 {
-	int a, b; /* the (at most two) formats of this kind, as in toa_formats */
+	uint32_t mask = 0;
+	int f = -1;
 
-	switch (kind) {
-	case 254:
-		a = TOA_FMT_254_8, b = TOA_FMT_254_20;
-		break;
-	case 253:
-		a = TOA_FMT_253_8, b = TOA_FMT_253_20;
-		break;
-	case 200:
-		a = b = TOA_FMT_200_8;
-		break;
-	case 249:
-		a = b = TOA_FMT_249_40;
-		break;
-	case 28:
-		a = b = TOA_FMT_28_7;
-		break;
-	default:
-		*kind_mask = 0;
-		return -1;
+#define TOA_FMT_MATCH_(id, k, l, fam, on)                                                  \
+	if (kind == (k)) {                                                                 \
+		mask |= TOA_FMT_BIT(TOA_FMT_##id);                                         \
+		if (len == (l))                                                            \
+			f = TOA_FMT_##id;                                                  \
 	}
-	*kind_mask = TOA_FMT_BIT(a) | TOA_FMT_BIT(b);
-	if (toa_formats[a].len == len)
-		return a;
-	return toa_formats[b].len == len ? b : -1;
+	TOA_FORMATS(TOA_FMT_MATCH_)
+#undef TOA_FMT_MATCH_
+	*kind_mask = mask;
+	return f;
 }
 
 static int toa_decode(const uint8_t *opt, int f, struct toa_parsed *out)
@@ -80,8 +67,8 @@ static int toa_decode(const uint8_t *opt, int f, struct toa_parsed *out)
 	return TOA_PARSE_FOUND;
 }
 
-int toa_parse_options(const uint8_t *opts, size_t optlen, uint32_t enabled,
-		      struct toa_parsed *out)
+int toa_parse_options_flags(const uint8_t *opts, size_t optlen, uint32_t enabled,
+			    unsigned int flags, struct toa_parsed *out)
 {
 	size_t off;
 
@@ -98,7 +85,10 @@ int toa_parse_options(const uint8_t *opts, size_t optlen, uint32_t enabled,
 			return TOA_PARSE_MALFORMED;
 		len = p[1];
 		f = toa_format_of(kind, len, &kind_mask);
-		if (f >= 0) {
+		if ((flags & TOA_PARSE_F_SYN) && kind == 254 && len >= 4 &&
+		    p[2] == TOA_TFO_EXID_0 && p[3] == TOA_TFO_EXID_1) {
+			/* a Fast Open cookie (RFC 7413, experimental option), never a client */
+		} else if (f >= 0) {
 			if (enabled & TOA_FMT_BIT(f))
 				return toa_decode(p, f, out);
 		} else if ((enabled & kind_mask) &&

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #endif
+#include "toa/uapi.h"
 
 struct toa_parsed {
 	uint8_t family;   /* 4 or 6 */
@@ -28,26 +29,28 @@ enum toa_parse_result {
 	TOA_PARSE_FOUND = 1,      /* *out holds the first valid enabled TOA option */
 };
 
+/* The options are a SYN's: kind 254 with ExID 0xF989 there is TCP Fast Open's cookie. */
+#define TOA_PARSE_F_SYN 0x1
+
 /*
  * opts/optlen: the TCP options (the bytes after the fixed 20-byte header).
- * enabled: bit mask of enum toa_format (TOA_FMT_BIT()).
+ * enabled: bit mask of enum toa_format (TOA_FMT_BIT()); flags: TOA_PARSE_F_*.
  */
-int toa_parse_options(const uint8_t *opts, size_t optlen, uint32_t enabled,
-		      struct toa_parsed *out);
+int toa_parse_options_flags(const uint8_t *opts, size_t optlen, uint32_t enabled,
+			    unsigned int flags, struct toa_parsed *out);
 
-/* Kinds some format uses: every other option is skipped without a look. */
+static inline int toa_parse_options(const uint8_t *opts, size_t optlen, uint32_t enabled,
+				    struct toa_parsed *out)
+{
+	return toa_parse_options_flags(opts, optlen, enabled, 0, out);
+}
+
+/* Kinds some format uses (TOA_FORMATS): every other option is skipped without a look. */
 static inline int toa_kind_may_be_toa(uint8_t kind)
 {
-	switch (kind) {
-	case 28:
-	case 200:
-	case 249:
-	case 253:
-	case 254:
-		return 1;
-	default:
-		return 0;
-	}
+#define TOA_KIND_CASE_(id, k, l, fam, on) || kind == (k)
+	return 0 TOA_FORMATS(TOA_KIND_CASE_);
+#undef TOA_KIND_CASE_
 }
 
 /*

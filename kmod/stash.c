@@ -11,6 +11,8 @@
  * so that the hooks' "stash empty" fast path comes back), or earlier when a window is
  * full: then the oldest entry in it goes (counted as full unless it had expired).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/hash.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
@@ -25,6 +27,7 @@
 #define TOA_STASH_SLOTS (1U << TOA_STASH_BITS)
 #define TOA_STASH_PROBE 8
 #define TOA_STASH_TTL (120 * HZ)
+#define TOA_STASH_TAKEN_TTL (2 * HZ) /* a taken entry, for a second CPU on the same handshake */
 #define TOA_STASH_GC_PERIOD (5 * HZ)
 #define TOA_STASH_BUSY ((const struct request_sock *)1UL)
 
@@ -34,6 +37,7 @@ struct toa_stash_slot {
 	u32 isn;
 	__be16 rport;
 	u8 packet;
+	bool taken;
 	struct toa_parsed p;
 };
 
@@ -46,10 +50,14 @@ static struct toa_stash_slot *toa_stash_slot(const struct request_sock *req, uns
 	return &toa_stash[(hash_ptr(req, TOA_STASH_BITS) + i) & (TOA_STASH_SLOTS - 1)];
 }
 
-/* Older than the longest SYN-RECV life: its handshake will not complete. */
+/*
+ * Older than the longest SYN-RECV life: its handshake will not complete. A taken entry
+ * is kept a moment longer only for a CPU that completes the same handshake at once.
+ */
 static bool toa_stash_expired(const struct toa_stash_slot *s)
 {
-	return time_after(jiffies, READ_ONCE(s->born) + TOA_STASH_TTL);
+	return time_after(jiffies, READ_ONCE(s->born) +
+				   (READ_ONCE(s->taken) ? TOA_STASH_TAKEN_TTL : TOA_STASH_TTL));
 }
 
 /* A slot of @req's window, owned (BUSY); *fresh when it was free. NULL: none to have. */
@@ -75,7 +83,9 @@ static struct toa_stash_slot *toa_stash_claim(const struct request_sock *req, bo
 	}
 	if (!oldest || cmpxchg(&oldest->req, oldest_req, TOA_STASH_BUSY) != oldest_req)
 		return NULL;
-	if (toa_stash_expired(oldest))
+	if (oldest->taken)
+		; /* its handshake is done */
+	else if (toa_stash_expired(oldest))
 		toa_stat_inc(SYN_STASH_EXPIRED);
 	else
 		toa_stat_inc(SYN_STASH_FULL); /* a request still in its handshake loses it */
@@ -99,6 +109,7 @@ void toa_stash_add(const struct request_sock *req, const struct toa_parsed *p, u
 	s->isn = tcp_rsk(req)->rcv_isn;
 	s->rport = inet_rsk(req)->ir_rmt_port;
 	s->packet = packet;
+	s->taken = false;
 	s->p = *p;
 	smp_store_release(&s->req, req);
 	toa_stat_inc(SYN_STASH_ADD);
@@ -108,7 +119,9 @@ void toa_stash_add(const struct request_sock *req, const struct toa_parsed *p, u
 
 /*
  * Request socks are reused: an entry for @req's address may be an older request's
- * (another SYN sequence number or port). Such an entry goes too.
+ * (another SYN sequence number or port). Such an entry goes. A hit stays, marked taken,
+ * for TOA_STASH_TAKEN_TTL: when two CPUs complete one handshake (two copies of the ACK),
+ * the one whose child survives is not known here, so both get the option.
  */
 bool toa_stash_take(const struct request_sock *req, struct toa_parsed *p, u8 *packet)
 {
@@ -124,13 +137,16 @@ bool toa_stash_take(const struct request_sock *req, struct toa_parsed *p, u8 *pa
 		if (hit) {
 			*p = s->p;
 			*packet = s->packet;
-		}
-		smp_store_release(&s->req, NULL);
-		atomic_dec(&toa_stash_count);
-		if (hit) {
+			if (!s->taken) {
+				s->born = jiffies;
+				s->taken = true;
+			}
+			smp_store_release(&s->req, req);
 			toa_stat_inc(SYN_STASH_HIT);
 			return true;
 		}
+		smp_store_release(&s->req, NULL);
+		atomic_dec(&toa_stash_count);
 	}
 	return false;
 }
@@ -148,9 +164,10 @@ static void toa_stash_gc(struct work_struct *work)
 		local_bh_disable(); /* no hook on this CPU finds the slot BUSY meanwhile */
 		if (cmpxchg(&s->req, req, TOA_STASH_BUSY) == req) {
 			if (toa_stash_expired(s)) { /* still that one */
+				if (!s->taken)
+					toa_stat_inc(SYN_STASH_EXPIRED);
 				smp_store_release(&s->req, NULL);
 				atomic_dec(&toa_stash_count);
-				toa_stat_inc(SYN_STASH_EXPIRED);
 			} else {
 				smp_store_release(&s->req, req);
 			}

@@ -10,7 +10,8 @@
  * created (and, rarely, one seen on the ACK, kept from the child's creation to its
  * first moment: see hook.c). Validated by the SYN's sequence number and the peer port,
  * since request socks are reused. A fixed array (stash.c): entries of requests that
- * never complete stay until their slot is needed.
+ * never complete go after 120 s (a sweep every 5 s while there are any), or earlier
+ * when their slot is needed; taken entries go 2 s after they were taken.
  */
 /* Entries in the stash: when 0, no one needs to look. */
 extern atomic_t toa_stash_count;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Per-CPU counters and /proc/net/toa_stats. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>

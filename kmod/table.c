@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The table of TOA sockets: an rhashtable keyed by the socket pointer. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/slab.h>
 #include "stats.h"
 #include "table.h"
@@ -75,12 +77,41 @@ int toa_table_walk(int (*fn)(struct sock *sk, struct toa_sock *ts, void *arg), v
 		sk = toa_sock_pin(ts);
 		if (!sk)
 			continue;
-		ret = fn(sk, ts, arg);
+		if (toa_sock_live(ts, sk))
+			ret = fn(sk, ts, arg);
 		sock_gen_put(sk);
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
 	return ret;
+}
+
+/* security_sk_free(sk): the socket's memory is about to be freed. */
+TOA_FTRACE_CALLBACK(toa_sk_free_hook)
+{
+	const struct sock *sk = (const struct sock *)toa_ftrace_arg(fregs, 0);
+	struct toa_sock *ts;
+
+	if (!atomic_read(&toa_table.nelems))
+		return;
+	ts = toa_table_remove(sk);
+	if (ts)
+		toa_sock_free(ts);
+}
+
+/* tcp_disconnect(sk, flags), under the socket lock: the peer is given up. */
+TOA_FTRACE_CALLBACK(toa_disconnect_hook)
+{
+	const struct sock *sk = (const struct sock *)toa_ftrace_arg(fregs, 0);
+	struct toa_sock *ts;
+
+	if (!atomic_read(&toa_table.nelems))
+		return;
+	rcu_read_lock();
+	ts = toa_table_lookup(sk);
+	if (ts && READ_ONCE(ts->sk) == sk)
+		WRITE_ONCE(ts->flags, ts->flags | TOA_SOCK_F_GONE);
+	rcu_read_unlock();
 }
 
 int toa_table_init(void)
@@ -111,7 +142,8 @@ static void toa_table_free_entry(void *ptr, void *arg)
 	toa_sock_free(ptr);
 }
 
-/* Only after the sockets were given back their own destructors (override.c). */
+/* After the hooks are gone: the remaining entries belong to live sockets that no
+ * longer need them (they keep working, as plain sockets). */
 void toa_table_exit(void)
 {
 	rhashtable_free_and_destroy(&toa_table, toa_table_free_entry, NULL);

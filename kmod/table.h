@@ -5,15 +5,18 @@
 #include <linux/hash.h>
 #include <linux/rhashtable.h>
 #include <net/sock.h>
+#include "compat.h"
 
 /*
  * Per-connection state, one per TOA socket, in the "toa_sock" slab cache (48 bytes and
  * SLUB's free pointer, checked at build time).
  *
- * Lifetime: inserted when the child socket is created (its sk_destruct then points at
- * toa_sk_destruct), removed and freed by that destructor before the socket's memory is
- * freed, so an entry never outlives its socket and is never seen by a later socket at
- * the same address. The cache is SLAB_TYPESAFE_BY_RCU, like the sockets themselves: an
+ * Lifetime: inserted when the child socket is created, removed and freed when the
+ * socket's memory is (the security_sk_free hook, in sk_prot_free), so an entry never
+ * outlives its socket and is never seen by a later socket at the same address. The
+ * socket itself keeps no pointer to the module: nothing to give back at unload, nothing
+ * that kTLS, sockmap or a child socket could copy. A socket that gives up its peer
+ * (tcp_disconnect: to connect or listen again) keeps its entry, marked gone. The cache is SLAB_TYPESAFE_BY_RCU, like the sockets themselves: an
  * entry a reader found under RCU stays a toa_sock, but may be freed and reused at once.
  * A socket's own entry cannot go while the socket is in a system call (getpeername,
  * getsockopt); anyone else pins the socket and checks the entry is still its own
@@ -29,7 +32,7 @@ struct toa_sock {
 	u8 family;  /* 4 or 6 */
 	u8 packet;  /* enum toa_packet */
 	u8 format;  /* enum toa_format */
-	u8 flags;   /* TOA_SOCK_F_* | destructor slot << TOA_SOCK_DESTRUCT_SHIFT */
+	u8 flags;   /* TOA_SOCK_F_* */
 	u32 born;   /* jiffies, low 32 bits */
 };
 
@@ -37,7 +40,7 @@ static_assert(sizeof(struct toa_sock) + sizeof(void *) <= 64,
 	      "toa_sock and the free pointer must stay within 64 bytes");
 
 #define TOA_SOCK_F_TRANSPARENT 0x01
-#define TOA_SOCK_DESTRUCT_SHIFT 4
+#define TOA_SOCK_F_GONE 0x02 /* the socket disconnected: the client is not its peer */
 
 struct toa_sock *toa_sock_alloc(gfp_t gfp);
 void toa_sock_free(struct toa_sock *ts);
@@ -73,35 +76,16 @@ static const struct rhashtable_params toa_table_params = {
 int toa_table_insert(struct toa_sock *ts);
 struct toa_sock *toa_table_remove(const struct sock *sk);
 
-/*
- * Under rcu_read_lock(). rhashtable_lookup() itself, with the key in a register and the
- * entry at a constant offset: getpeername() of every TOA socket comes here, and the
- * kernel's out-of-line copy costs a third of it more. Same walk: the bucket, again if
- * the chain ended in another bucket's marker (an entry moved), then a table being
- * resized into.
- */
+/* Under rcu_read_lock() (or with preemption off, as in ftrace callbacks). */
 static __always_inline struct toa_sock *toa_table_lookup(const struct sock *sk)
 {
-	struct bucket_table *tbl = rht_dereference_rcu(toa_table.tbl, &toa_table);
-	struct rhash_lock_head __rcu *const *bkt;
-	struct rhash_head *he;
-	unsigned int hash;
+	return rhashtable_lookup(&toa_table, &sk, toa_table_params);
+}
 
-	do {
-		hash = rht_bucket_index(tbl, toa_table_hash_sk(sk, tbl->hash_rnd));
-		bkt = rht_bucket(tbl, hash);
-		do {
-			rht_for_each_rcu_from(he, rht_ptr_rcu(bkt), tbl, hash) {
-				struct toa_sock *ts = container_of(he, struct toa_sock, node);
-
-				if (ts->sk == sk)
-					return ts;
-			}
-		} while (he != RHT_NULLS_MARKER(bkt));
-		smp_rmb(); /* as rhashtable: the chain before the next table */
-		tbl = rht_dereference_rcu(tbl->future_tbl, &toa_table);
-	} while (tbl);
-	return NULL;
+/* @ts, found for @sk, still tells @sk's client. */
+static __always_inline bool toa_sock_live(const struct toa_sock *ts, const struct sock *sk)
+{
+	return READ_ONCE(ts->sk) == sk && !(READ_ONCE(ts->flags) & TOA_SOCK_F_GONE);
 }
 
 /* Pins the socket of @ts while it is still that entry's; caller holds RCU. */
@@ -112,6 +96,10 @@ struct sock *toa_sock_pin(struct toa_sock *ts);
  * sleeping); stops at the first non-zero return, which it returns.
  */
 int toa_table_walk(int (*fn)(struct sock *sk, struct toa_sock *ts, void *arg), void *arg);
+
+/* The hooks on socket free and disconnect (hook.c registers them). */
+TOA_FTRACE_CALLBACK(toa_sk_free_hook);
+TOA_FTRACE_CALLBACK(toa_disconnect_hook);
 
 int toa_table_init(void);
 void toa_table_exit(void);

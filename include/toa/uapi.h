@@ -71,6 +71,10 @@ enum toa_packet {
  * TOA_SO_GET_CLIENT is ours: the client of either family, the option that carried it
  * and the load balancer (the socket's own peer).
  *
+ * VTOA_SO_GET_CLIENT is Alibaba Cloud Linux's vtoa ABI: the client as a struct
+ * sockaddr_in (IPv4 client) or struct sockaddr_in6 (IPv6 client), whatever the
+ * socket's family; *optlen must hold the one the client needs.
+ *
  * Errors (errno), the same for both:
  *   ENOENT       the socket has no TOA (for TOA_SO_GET_LOOKUP: no IPv6 client)
  *   EINVAL       *optlen is shorter than the structure
@@ -85,6 +89,7 @@ enum toa_packet {
 #define TOA_SO_GET_LOOKUP TOA_BASE_CTL
 #define TOA_SO_GET_CLIENT (TOA_BASE_CTL + 1)
 #define TOA_SO_GET_MAX TOA_SO_GET_CLIENT
+#define VTOA_SO_GET_CLIENT 1348
 
 struct toa_nat64_peer {
 	struct in6_addr saddr;
@@ -177,6 +182,7 @@ enum toa_stat { TOA_STATS(TOA_STAT_ENUM_) __TOA_STAT_MAX };
  *   TOA_A_CONFIG             nest
  *     TOA_CFG_FORMATS        u32, bit mask of enum toa_format
  *     TOA_CFG_TRANSPARENT    u8, 0 or 1
+ *     TOA_CFG_SYN            u8, 0 or 1 (read options on the SYN too)
  *     TOA_CFG_TRUSTED        nest (empty: every source is trusted)
  *       TOA_CIDR             nest, repeated
  *         TOA_CIDR_FAMILY    u8, AF_INET or AF_INET6
@@ -227,6 +233,7 @@ enum toa_cfg_attr {
 	TOA_CFG_FORMATS,
 	TOA_CFG_TRANSPARENT,
 	TOA_CFG_TRUSTED,
+	TOA_CFG_SYN, /* u8, 0 or 1: options on the SYN are read too */
 	__TOA_CFG_MAX
 };
 #define TOA_CFG_MAX (__TOA_CFG_MAX - 1)

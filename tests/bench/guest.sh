@@ -29,7 +29,8 @@ echo "BENCHINFO spectre_v2 $(cat /sys/devices/system/cpu/vulnerabilities/spectre
 echo "BENCHINFO config rounds=$ROUNDS conns=$CONNS calls=$CALLS loop_split=$LOOP_SPLIT sizes=$SIZES scale_rounds=$SCALE_ROUNDS scale_calls=$SCALE_CALLS sample=$SAMPLE plain=$PLAIN mbytes=$MBYTES data_conns=$DATA_CONNS"
 
 load() {
-  insmod "$ko" || { fail "insmod_$1"; return 1; }
+  # syn=1: the SYN-position rows read the SYN (LVS mode, the costlier superset)
+  insmod "$ko" syn=1 || { fail "insmod_$1"; return 1; }
 }
 unload() {
   rmmod toa || { fail "rmmod_$1"; return 1; }

@@ -86,6 +86,16 @@ bool set_param(const char *name, const std::string &value)
 	return write_file(std::string("/sys/module/toa/parameters/") + name, value);
 }
 
+// The module's syn parameter as the expectations assume it (the default is off).
+bool g_read_syn = false;
+
+void set_read_syn(bool on)
+{
+	if (!set_param("syn", on ? "Y" : "N"))
+		std::printf("RESULT set_syn_param FAIL cannot write /sys/module/toa/parameters/syn\n");
+	g_read_syn = on;
+}
+
 // Total column of a /proc/net/toa_stats row; -1 without it.
 long long stat_total(const std::string &name)
 {
@@ -300,7 +310,7 @@ std::string verify(const Seen &s, const Want &w, int sock_family, const Endpoint
 
 Want want_of(const Conn &c, uint32_t enabled, bool transparent)
 {
-	ConnExpectation ce = expect_conn(c, enabled);
+	ConnExpectation ce = expect_conn(c, enabled, g_read_syn);
 	Want w;
 	w.transparent = transparent;
 	if (!ce.overall.found())
@@ -309,7 +319,7 @@ Want want_of(const Conn &c, uint32_t enabled, bool transparent)
 	w.client = ce.overall.client;
 	w.kind = ce.overall.kind;
 	w.len = ce.overall.len;
-	if (ce.syn && ce.syn->found())
+	if (ce.from_syn || c.completed_by() == kAtSyn)
 		w.packet = TOA_PKT_SYN;
 	else
 		w.packet = c.completed_by() == kAtData ? TOA_PKT_DATA : TOA_PKT_ACK;
@@ -424,6 +434,7 @@ Endpoint client_for(const Fmt &f)
 void suite_formats()
 {
 	set_param("formats", "all");
+	set_read_syn(true); // every position: as for LVS FULLNAT and Alibaba CDN
 	for (const Fmt &f : kFormats) {
 		OptionList one = {OptionSpec::toa(f.f, client_for(f))};
 		for (const char *pos : {"syn", "ack", "data", "syn_ack", "ack_data"}) {
@@ -443,6 +454,71 @@ void suite_formats()
 			run_case(k);
 		}
 	}
+	// By default (syn off) an option on the SYN is the client's, never read: the load
+	// balancer's word is the option of the packet that completes the handshake.
+	set_read_syn(false);
+	for (const Fmt &f : kFormats) {
+		OptionList one = {OptionSpec::toa(f.f, client_for(f))};
+		for (const char *pos : {"syn", "syn_ack"}) {
+			Case k;
+			k.name = std::string("syn_off_format_") + f.name + "_" + pos;
+			k.server = &g.s4;
+			k.enabled = TOA_FMT_ALL;
+			k.syn = one;
+			if (std::string(pos) == "syn_ack")
+				k.ack = one;
+			run_case(k);
+		}
+	}
+	// A client's own option on the SYN never outranks the load balancer's later one,
+	// with syn on or off; with syn off it never surfaces, even without a later one.
+	for (bool syn_on : {false, true}) {
+		set_read_syn(syn_on);
+		const std::string mode = syn_on ? "syn_on_" : "syn_off_";
+		const Endpoint forged = ep("192.0.2.66:6666");
+		Case k;
+		k.server = &g.s4;
+		k.syn = {OptionSpec::toa(Format::F200_8, forged)};
+		k.name = mode + "forged_syn_genuine_ack";
+		k.ack = {OptionSpec::toa(Format::F200_8, kClient4)};
+		run_case(k);
+		k.name = mode + "forged_syn_genuine_data";
+		k.ack = {};
+		k.data = {OptionSpec::toa(Format::F200_8, kClient4)};
+		k.pure_ack = false;
+		run_case(k);
+		k.name = mode + "forged_syn_no_ack_option_late_data";
+		k.pure_ack = true; // the ACK completes it without an option; data comes later
+		run_case(k);
+		k.name = mode + "forged_syn_ipv6_genuine_ack";
+		k.syn = {OptionSpec::toa(Format::F254_20, ep("[2001:db8:bad::6]:6666"))};
+		k.ack = {OptionSpec::toa(Format::F254_20, kClient6)};
+		k.data = {};
+		run_case(k);
+	}
+	// Kind 254 with ExID 0xF989 on a SYN is TCP Fast Open's cookie (RFC 7413, 4 and 16
+	// bytes: lengths 8 and 20, as 254/8 and 254/20), never a client address.
+	set_read_syn(true);
+	for (int cookie : {4, 16}) {
+		std::vector<uint8_t> tfo = {254, uint8_t(4 + cookie), 0xF9, 0x89};
+		for (int i = 0; i < cookie; i++)
+			tfo.push_back(uint8_t(0x11 * (i + 1)));
+		Case k;
+		k.server = cookie == 4 ? &g.s4 : &g.s6;
+		k.lb = cookie == 4 ? kLb4 : kLb6;
+		k.name = "tfo_cookie_" + std::to_string(cookie) + "_on_syn_is_no_address";
+		k.syn = {OptionSpec::raw(tfo)};
+		Want w;
+		run_case(k, true, &w);
+		if (w.toa)
+			result(k.name + "_expectation", false, "simulator expected a TOA");
+		// After the SYN, 0xF989 is a port like any other.
+		k.name = "tfo_exid_on_ack_is_port_" + std::to_string(cookie);
+		k.syn = {};
+		k.ack = {OptionSpec::raw(tfo)};
+		run_case(k);
+	}
+	set_read_syn(false);
 	// The option on a data segment after the pure ACK completed the handshake is not
 	// read: nothing after connection setup is looked at.
 	{
@@ -590,7 +666,9 @@ void suite_trust()
 		k.lb = kLb4;
 		k.ack.clear();
 		k.syn = {OptionSpec::toa(Format::F254_8, kClient4)};
+		set_read_syn(true); // SYNs are read (and so judged) only with syn on
 		run_case(k);
+		set_read_syn(false);
 	}
 	long long after = stat_total("untrusted");
 	result("untrusted_counted", after - before >= 3,
@@ -1085,6 +1163,9 @@ struct StressLive {
 void suite_stress(int seconds, uint64_t seed)
 {
 	struct stat sb;
+	// Options go on SYNs too (the SYN stash under load): syn on, as module.sh loads the
+	// module again between cycles (syn=1).
+	set_read_syn(true);
 	Tun::sysctl("/proc/sys/net/ipv4/tcp_syncookies", "1");
 	long long cookies_sent0 = tcpext("SyncookiesSent"), cookies_recv0 = tcpext("SyncookiesRecv");
 	// Listeners for the SYN bursts: a backlog of 8 fills at once, then SYN cookies.

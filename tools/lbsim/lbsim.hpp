@@ -233,8 +233,10 @@ struct Expectation {
 	std::string str() const; // "found 200/8 203.0.113.7:40000", "none", "malformed"
 	bool operator==(const Expectation &o) const;
 };
+// `syn`: the list is a SYN's, where kind 254 with ExID 0xF989 is TCP Fast Open's
+// cookie (RFC 7413's experimental option), skipped like any other option.
 Expectation expect_first_toa(const uint8_t *opts, size_t len,
-			     uint32_t enabled = TOA_FMT_DEFAULT);
+			     uint32_t enabled = TOA_FMT_DEFAULT, bool syn = false);
 
 // What Linux >= 6.7 does before any other option parsing (tcp_do_parse_auth_options,
 // called for SYNs in tcp_conn_request and for every segment in tcp_inbound_hash):
@@ -606,13 +608,16 @@ RandomCase random_case(Rng &rng, const RandomConfig &cfg);
 // Applies a case to a connection config.
 void apply_case(const RandomCase &rc, ConnConfig &cc);
 
-// The expectation of a connection: per packet, and overall = the SYN's when it
-// found a TOA, else the one of the packet that completed the handshake.
+// The expectation of a connection: per packet, and overall = the one of the packet
+// that completed the handshake when it found a TOA (the load balancer's word), else,
+// when the receiver reads SYNs too (`read_syn`, the module's syn parameter), the SYN's.
 struct ConnExpectation {
 	std::optional<Expectation> syn, ack, data; // for the packets that were sent
 	Expectation overall;
+	bool from_syn = false; // overall is the SYN's
 };
-ConnExpectation expect_conn(const Conn &c, uint32_t enabled = TOA_FMT_DEFAULT);
+ConnExpectation expect_conn(const Conn &c, uint32_t enabled = TOA_FMT_DEFAULT,
+			    bool read_syn = false);
 
 } // namespace toa::lbsim
 

@@ -824,7 +824,7 @@ int cmd_random(Options &o)
 			x = enc(rc.syn, true);
 			line += " syn=" + (x ? hex(x->bytes, x->len) : "-");
 			if (x)
-				es = expect_first_toa(x->bytes, x->len, o.enabled);
+				es = expect_first_toa(x->bytes, x->len, o.enabled, true);
 			x = rc.pure_ack ? enc(rc.ack, false) : std::nullopt;
 			line += " ack=" + (x ? hex(x->bytes, x->len) : "-");
 			if (x)

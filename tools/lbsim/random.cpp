@@ -282,27 +282,30 @@ void apply_case(const RandomCase &rc, ConnConfig &cc)
 	cc.data_opts = rc.data;
 }
 
-ConnExpectation expect_conn(const Conn &c, uint32_t enabled)
+ConnExpectation expect_conn(const Conn &c, uint32_t enabled, bool read_syn)
 {
 	ConnExpectation e;
-	auto one = [enabled](const SentOptions &s) -> std::optional<Expectation> {
+	auto one = [enabled](const SentOptions &s, bool syn) -> std::optional<Expectation> {
 		if (!s.sent)
 			return std::nullopt;
-		return expect_first_toa(s.opts.bytes, s.opts.len, enabled);
+		return expect_first_toa(s.opts.bytes, s.opts.len, enabled, syn);
 	};
-	e.syn = one(c.sent_syn());
-	e.ack = one(c.sent_ack());
-	e.data = one(c.sent_data());
-	if (e.syn && e.syn->found()) {
+	e.syn = one(c.sent_syn(), true);
+	e.ack = one(c.sent_ack(), false);
+	e.data = one(c.sent_data(), false);
+	std::optional<Expectation> done;
+	if (c.completed_by() == kAtAck)
+		done = e.ack;
+	else if (c.completed_by() == kAtData)
+		done = e.data;
+	if (done && done->found()) {
+		e.overall = *done;
+	} else if (read_syn && e.syn && e.syn->found()) {
 		e.overall = *e.syn;
-		return e;
+		e.from_syn = true;
+	} else if (done) {
+		e.overall = *done;
 	}
-	if (c.completed_by() == kAtAck && e.ack)
-		e.overall = *e.ack;
-	else if (c.completed_by() == kAtData && e.data)
-		e.overall = *e.data;
-	else if (e.syn)
-		e.overall = *e.syn;
 	return e;
 }
 

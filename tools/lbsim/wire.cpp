@@ -715,7 +715,7 @@ bool Expectation::operator==(const Expectation &o) const
 	return format == o.format && client == o.client;
 }
 
-Expectation expect_first_toa(const uint8_t *p, size_t len, uint32_t enabled)
+Expectation expect_first_toa(const uint8_t *p, size_t len, uint32_t enabled, bool syn)
 {
 	Expectation e;
 	size_t i = 0;
@@ -735,6 +735,10 @@ Expectation expect_first_toa(const uint8_t *p, size_t len, uint32_t enabled)
 		if (olen < 2 || olen > len - i) {
 			e.result = Expectation::Result::Malformed;
 			return e;
+		}
+		if (syn && kind == 254 && olen >= 4 && p[i + 2] == 0xF9 && p[i + 3] == 0x89) {
+			i += olen; // TCP Fast Open's cookie
+			continue;
 		}
 		auto f = format_by_kind_len(kind, olen);
 		// A kind one of whose enabled formats uses it, with a length none of its
