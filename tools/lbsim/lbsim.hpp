@@ -611,13 +611,16 @@ void apply_case(const RandomCase &rc, ConnConfig &cc);
 // The expectation of a connection: per packet, and overall = the one of the packet
 // that completed the handshake when it found a TOA (the load balancer's word), else,
 // when the receiver reads SYNs too (`read_syn`, the module's syn parameter), the SYN's.
+// `completes` names the packet that completed the handshake on the receiver's side when
+// it differs from the simulator's own view (kAtData: the receiver dropped the ACK); 0 for
+// c.completed_by().
 struct ConnExpectation {
 	std::optional<Expectation> syn, ack, data; // for the packets that were sent
 	Expectation overall;
 	bool from_syn = false; // overall is the SYN's
 };
 ConnExpectation expect_conn(const Conn &c, uint32_t enabled = TOA_FMT_DEFAULT,
-			    bool read_syn = false);
+			    bool read_syn = false, unsigned completes = 0);
 
 } // namespace toa::lbsim
 

@@ -282,8 +282,10 @@ void apply_case(const RandomCase &rc, ConnConfig &cc)
 	cc.data_opts = rc.data;
 }
 
-ConnExpectation expect_conn(const Conn &c, uint32_t enabled, bool read_syn)
+ConnExpectation expect_conn(const Conn &c, uint32_t enabled, bool read_syn, unsigned completes)
 {
+	if (!completes)
+		completes = c.completed_by();
 	ConnExpectation e;
 	auto one = [enabled](const SentOptions &s, bool syn) -> std::optional<Expectation> {
 		if (!s.sent)
@@ -294,9 +296,9 @@ ConnExpectation expect_conn(const Conn &c, uint32_t enabled, bool read_syn)
 	e.ack = one(c.sent_ack(), false);
 	e.data = one(c.sent_data(), false);
 	std::optional<Expectation> done;
-	if (c.completed_by() == kAtAck)
+	if (completes == kAtAck)
 		done = e.ack;
-	else if (c.completed_by() == kAtData)
+	else if (completes == kAtData)
 		done = e.data;
 	if (done && done->found()) {
 		e.overall = *done;
