@@ -14,8 +14,7 @@ SIZES=1000,10000,100000 SCALE_ROUNDS=3 SCALE_CALLS=100000 SAMPLE=1000 PLAIN=1000
 MBYTES=100 DATA_CONNS=8
 [ -f /etc/toa-bench.conf ] && . /etc/toa-bench.conf
 
-fail() { echo "RESULT $1 FAIL${2:+ $2}"; }
-pass() { echo "RESULT $1 PASS${2:+ $2}"; }
+. /result.sh  # pass, fail, check (tests/guest/result.sh)
 
 # No TIME-WAIT sockets pile up between rounds (the loopback setup metric closes
 # orderly, FIN both ways, many thousand times).

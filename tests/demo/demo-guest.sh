@@ -8,7 +8,7 @@ run() {
   sed 's/^/DEMO|   /' /tmp/run.out
   return $rc
 }
-check() { if eval "$2"; then echo "RESULT $1 PASS"; else echo "RESULT $1 FAIL $3"; fi; }
+. /result.sh  # pass, fail, check (tests/guest/result.sh)
 last_accept() { grep '^accepted' /tmp/server.log | tail -n 1; }
 wait_accepts() { for i in $(seq 1 50); do [ "$(grep -c '^accepted' /tmp/server.log)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
 

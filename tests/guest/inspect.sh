@@ -1,9 +1,7 @@
 # SPDX-License-Identifier: MIT
 # In the guest: toa-inspect against the module (run by tests/guest/run-suite.sh).
 ko="$TOA_MODULES/toa.ko"
-pass() { echo "RESULT $1 PASS${2:+ $2}"; }
-fail() { echo "RESULT $1 FAIL${2:+ $2}"; }
-check() { if eval "$2"; then pass "$1"; else fail "$1" "$3"; fi; }
+. /result.sh  # pass, fail, check (tests/guest/result.sh)
 # Runs toa-inspect; its output in $out, exit status in $rc.
 ti() { out=$(toa-inspect "$@" 2>&1); rc=$?; }
 json_num() { echo "$out" | tr ',{}' '\n\n\n' | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p" | head -n 1; }

@@ -1,9 +1,7 @@
 # SPDX-License-Identifier: MIT
 # In the guest: the module's whole suite (run by tests/guest/run-suite.sh).
 ko="$TOA_MODULES/toa.ko"
-pass() { echo "RESULT $1 PASS${2:+ $2}"; }
-fail() { echo "RESULT $1 FAIL${2:+ $2}"; }
-check() { if eval "$2"; then pass "$1" "$3"; else fail "$1" "$3"; fi; }
+. /result.sh  # pass, fail, check (tests/guest/result.sh)
 stat_total() { awk -v n="$1" '$1 == n { print $NF }' /proc/net/toa_stats; }
 
 insmod "$ko" || { fail insmod; exit 1; }

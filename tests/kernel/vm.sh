@@ -201,6 +201,7 @@ for f in "${files[@]}"; do
   cp -aL "$host" "$root$guest"
 done
 cp "$script" "$root/script"
+cp "$(dirname "$0")/../guest/result.sh" "$root/result.sh"  # pass/fail/check for the scripts
 
 # Image modules in load order: soft (pre:) and hard dependencies first. A name ending
 # in '?' is optional: skipped when the kernel has no such module. Built-in ones need

@@ -13,8 +13,7 @@
 LB=/bin/toa-lbsim
 log=/tmp/lbsim.log
 
-pass() { echo "RESULT $1 PASS"; }
-fail() { echo "RESULT $1 FAIL $2"; }
+. /result.sh  # pass, fail, check (tests/guest/result.sh)
 
 # run <name> <toa-lbsim args...>: PASS when it exits 0
 run() {
