@@ -76,17 +76,12 @@ struct Prefix {
 };
 
 // ---------------------------------------------------------------------------------
-// TOA formats (wire-formats.md). The enum values are those of enum toa_format.
+// TOA formats: TOA_FORMATS of include/toa/uapi.h. The enum values are those of
+// enum toa_format.
 
-enum class Format : uint8_t {
-	F254_8 = TOA_FMT_254_8,
-	F254_20 = TOA_FMT_254_20,
-	F200_8 = TOA_FMT_200_8,
-	F253_20 = TOA_FMT_253_20,
-	F253_8 = TOA_FMT_253_8,
-	F249_40 = TOA_FMT_249_40,
-	F28_7 = TOA_FMT_28_7,
-};
+#define LBSIM_FORMAT_(id, kind, len, family, on) F##id = TOA_FMT_##id,
+enum class Format : uint8_t { TOA_FORMATS(LBSIM_FORMAT_) };
+#undef LBSIM_FORMAT_
 constexpr unsigned kFormatCount = __TOA_FMT_MAX;
 
 struct FormatInfo {

@@ -176,15 +176,28 @@ bool Prefix::contains(const Addr &a) const
 // ---------------------------------------------------------------------------------
 // Formats
 
-static const FormatInfo kFormats[kFormatCount] = {
-	{Format::F254_8, 254, 8, AF_INET, true, "254/8", "LVS FULLNAT, DPVS, Huawei ELB, Alibaba Anti-DDoS"},
-	{Format::F254_20, 254, 20, AF_INET6, true, "254/20", "DPVS IPv6 and NAT64"},
-	{Format::F200_8, 200, 8, AF_INET, true, "200/8", "Tencent Cloud CLB"},
-	{Format::F253_20, 253, 20, AF_INET6, true, "253/20", "Tencent CLB NAT64, Alibaba LVS IPv6"},
-	{Format::F253_8, 253, 8, AF_INET, true, "253/8", "UCloud variant"},
-	{Format::F249_40, 249, 40, AF_INET6, true, "249/40", "Alibaba Anti-DDoS NAT64 (+20 info bytes)"},
-	{Format::F28_7, 28, 7, AF_INET, false, "28/7", "Alibaba Cloud CDN (version 1 + IPv4, no port)"},
-};
+// Who sends each format, for --help. A format added to TOA_FORMATS without a line here
+// is a -Wswitch warning.
+static constexpr const char *format_who(Format f)
+{
+	switch (f) {
+	case Format::F254_8: return "LVS FULLNAT, DPVS, Huawei ELB, Alibaba Anti-DDoS";
+	case Format::F254_20: return "DPVS IPv6 and NAT64";
+	case Format::F200_8: return "Tencent Cloud CLB";
+	case Format::F253_20: return "Tencent CLB NAT64, Alibaba LVS IPv6";
+	case Format::F253_8: return "UCloud variant";
+	case Format::F249_40: return "Alibaba Anti-DDoS NAT64 (+20 info bytes)";
+	case Format::F28_7: return "Alibaba Cloud CDN (version 1 + IPv4, no port)";
+	}
+	return "";
+}
+
+// The formats of include/toa/uapi.h (kind, length, family); only 28/7 carries no port.
+#define LBSIM_FMT_(id, kind, len, family, on)                                           \
+	{Format::F##id, kind, len, (family) == 6 ? AF_INET6 : AF_INET,                   \
+	 Format::F##id != Format::F28_7, #kind "/" #len, format_who(Format::F##id)},
+static constexpr FormatInfo kFormats[kFormatCount] = {TOA_FORMATS(LBSIM_FMT_)};
+#undef LBSIM_FMT_
 
 const FormatInfo &format_info(Format f) { return kFormats[static_cast<unsigned>(f)]; }
 

@@ -72,17 +72,28 @@ std::vector<std::string_view> split(std::string_view s, char sep)
 	}
 }
 
-const FormatInfo kFormats[] = {
-	{TOA_FMT_254_8, 254, 8, "254/8", "LVS, DPVS, Huawei ELB, Alibaba Anti-DDoS; IPv4"},
-	{TOA_FMT_254_20, 254, 20, "254/20", "DPVS IPv6 and NAT64"},
-	{TOA_FMT_200_8, 200, 8, "200/8", "Tencent Cloud CLB; IPv4"},
-	{TOA_FMT_253_20, 253, 20, "253/20", "Tencent CLB NAT64, Alibaba LVS IPv6"},
-	{TOA_FMT_253_8, 253, 8, "253/8", "UCloud; IPv4"},
-	{TOA_FMT_249_40, 249, 40, "249/40", "Alibaba Anti-DDoS NAT64"},
-	{TOA_FMT_28_7, 28, 7, "28/7", "Alibaba Cloud CDN; IPv4, no port"},
-};
-static_assert(sizeof(kFormats) / sizeof(kFormats[0]) == __TOA_FMT_MAX,
-	      "a format of enum toa_format is missing here (and in toa-inspect.8)");
+// Who sends each format (toa-inspect.8 says the same). A format added to TOA_FORMATS
+// without a line here is a -Wswitch warning.
+constexpr const char *users_of(enum toa_format f)
+{
+	switch (f) {
+	case TOA_FMT_254_8: return "LVS, DPVS, Huawei ELB, Alibaba Anti-DDoS; IPv4";
+	case TOA_FMT_254_20: return "DPVS IPv6 and NAT64";
+	case TOA_FMT_200_8: return "Tencent Cloud CLB; IPv4";
+	case TOA_FMT_253_20: return "Tencent CLB NAT64, Alibaba LVS IPv6";
+	case TOA_FMT_253_8: return "UCloud; IPv4";
+	case TOA_FMT_249_40: return "Alibaba Anti-DDoS NAT64";
+	case TOA_FMT_28_7: return "Alibaba Cloud CDN; IPv4, no port";
+	case __TOA_FMT_MAX: break;
+	}
+	return "";
+}
+
+// The formats of include/toa/uapi.h, in the order of enum toa_format; names "kind/len".
+#define INSPECT_FMT_(id, kind, len, family, on) \
+	{TOA_FMT_##id, kind, len, #kind "/" #len, users_of(TOA_FMT_##id)},
+constexpr FormatInfo kFormats[] = {TOA_FORMATS(INSPECT_FMT_)};
+#undef INSPECT_FMT_
 
 } // namespace
 
