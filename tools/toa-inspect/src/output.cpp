@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
+
+#include "toa/toa.h"
 
 #include "text.h"
 
@@ -23,10 +26,16 @@ std::string address_str(const Address &a)
 
 std::string endpoint_str(const Endpoint &e)
 {
-	std::string a = address_str(e.addr);
-	if (e.addr.family == AF_INET6)
-		a = "[" + a + "]";
-	return a + ":" + std::to_string(e.port);
+	if (e.addr.size() == 0)
+		return address_str(e.addr) + ":" + std::to_string(e.port);
+	struct toa_endpoint te = {};
+	te.family = e.addr.family;
+	te.port = e.port;
+	std::memcpy(te.addr, e.addr.bytes.data(), e.addr.size());
+	char buf[TOA_ENDPOINT_STRLEN];
+	if (toa_endpoint_format(&te, buf, sizeof(buf)) < 0)
+		return "?";
+	return buf;
 }
 
 std::string cidr_str(const Cidr &c)

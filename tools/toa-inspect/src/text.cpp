@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "toa/toa.h"
+
 namespace toa_inspect {
 
 size_t Address::size() const
@@ -213,33 +215,16 @@ std::optional<std::vector<Cidr>> parse_cidr_list(std::string_view s, bool strict
 
 std::optional<Endpoint> parse_endpoint(std::string_view s)
 {
-	Endpoint ep;
-	std::string_view host, port;
-	if (!s.empty() && s.front() == '[') {
-		size_t close = s.find(']');
-		if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != ':')
-			return std::nullopt;
-		host = s.substr(1, close - 1);
-		port = s.substr(close + 2);
-		auto a = parse_address(host);
-		if (!a || a->family != AF_INET6)
-			return std::nullopt;
-		ep.addr = *a;
-	} else {
-		size_t colon = s.rfind(':');
-		if (colon == std::string_view::npos)
-			return std::nullopt;
-		host = s.substr(0, colon);
-		port = s.substr(colon + 1);
-		auto a = parse_address(host);
-		if (!a || a->family != AF_INET)
-			return std::nullopt;
-		ep.addr = *a;
-	}
-	auto p = parse_port(port);
-	if (!p)
+	// libtoa's parser; toa-inspect wants a port (1-65535) and has no scope ids.
+	std::string z(s);
+	struct toa_endpoint te;
+	if (z.find('\0') != std::string::npos || toa_endpoint_parse(z.c_str(), &te) != 0 ||
+	    te.port == 0 || te.scope_id != 0)
 		return std::nullopt;
-	ep.port = *p;
+	Endpoint ep;
+	ep.addr.family = static_cast<uint8_t>(te.family);
+	std::memcpy(ep.addr.bytes.data(), te.addr, sizeof(te.addr));
+	ep.port = te.port;
 	return ep;
 }
 
