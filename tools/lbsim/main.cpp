@@ -2,6 +2,7 @@
 //
 // toa-lbsim: the command line of the load balancer simulator.
 #include "lbsim.hpp"
+#include "toa/toa.h"
 
 #include <netinet/in.h>
 #include <signal.h>
@@ -138,6 +139,25 @@ Exit status: 0 when every connection succeeded, 1 when one failed, 2 on bad usag
 or when the device could not be set up.
 )";
 
+// An endpoint of the command line, parsed by libtoa (the tree's one endpoint syntax:
+// "203.0.113.7:40000", "[2001:db8::7]:40000", or a bare address when no port is needed).
+std::optional<Endpoint> cli_endpoint(const std::string &v, bool port_required)
+{
+	struct toa_endpoint te;
+	if (toa_endpoint_parse(v.c_str(), &te) != 0 || te.scope_id != 0)
+		return std::nullopt;
+	size_t colon = v.find(':');
+	bool has_port = v[0] == '[' ? v.find("]:") != std::string::npos
+				    : colon != std::string::npos && colon == v.rfind(':');
+	if (port_required && !has_port)
+		return std::nullopt;
+	Endpoint e;
+	e.addr.family = static_cast<uint8_t>(te.family);
+	std::memcpy(e.addr.b, te.addr, te.family == AF_INET ? 4 : 16);
+	e.port = te.port;
+	return e;
+}
+
 [[noreturn]] void usage_error(const std::string &msg)
 {
 	fprintf(stderr, "toa-lbsim: %s\n(see toa-lbsim --help)\n", msg.c_str());
@@ -232,13 +252,13 @@ Options parse_args(int argc, char **argv)
 			o.syncookies = static_cast<int>(to_num(a, val(a), 0, 2));
 		} else if (a == "--server" || a == "--client" || a == "--forged-client") {
 			std::string v = val(a);
-			auto e = Endpoint::parse(v, true);
+			auto e = cli_endpoint(v, true);
 			if (!e)
 				usage_error("bad endpoint for " + a + " (ADDR:PORT or [V6]:PORT): " + v);
 			(a == "--server" ? o.server : a == "--client" ? o.client : o.forged) = *e;
 		} else if (a == "--lb") {
 			std::string v = val(a);
-			auto e = Endpoint::parse(v, false);
+			auto e = cli_endpoint(v, false);
 			if (!e)
 				usage_error("bad address for --lb: " + v);
 			o.lb = *e;
