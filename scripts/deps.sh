@@ -20,6 +20,10 @@ pkgs=(
   # libtoa's carriers: Debian's own HAProxy (PROXY v1/v2 with send-proxy*) and nginx (a
   # layer-7 proxy adding X-Forwarded-For / X-Real-IP), run on loopback by examples/tests
   haproxy nginx
+  # Debian 13 and later lines (6.12-trixie, 7.3, 7.3-arm64; sid for make check-newest):
+  # the module is built in a build root of that release (tests/kernel/buildroot.sh), made
+  # with mmdebstrap and entered with chroot/unshare (util-linux)
+  mmdebstrap util-linux
 )
 [ "${TOA_DEPS_EXTRA:-}" ] && pkgs+=(${TOA_DEPS_EXTRA})
 

@@ -12,10 +12,11 @@
 #               never share object files
 #   --verbose   show make's output (otherwise it is shown only when the build fails)
 #
-# The arm64 line builds with ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- (Debian's
-# gcc-aarch64-linux-gnu); 6.1-debug against its build tree in the cache.
-# Env: TOA_KCC (compiler, default gcc-12, aarch64-linux-gnu-gcc for arm64),
-# TOA_JOBS (make -j, default 1).
+# The compiler is the line's (the "cc" column of the table in lib.sh). Lines with a build
+# root (Debian 13 and later) build in it (buildroot.sh run), with the headers at their own
+# /usr/src paths and the build dir at /build, as that release's DKMS would. arm64 lines
+# build with ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-; 6.1-debug against its build
+# tree in the cache. Env: TOA_KCC (compiler), TOA_JOBS (make -j, default 1).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -62,19 +63,23 @@ if [ -z "$out" ]; then
   fi
 fi
 
-toa_need_cmd make make
 cc="$(toa_kernel_cc "$line")"
+broot="$(toa_line_root "$line")"
 arch_args=()
 if [ "$(toa_line_arch "$line")" = arm64 ]; then
-  toa_need_cmd "$cc" gcc-aarch64-linux-gnu
   arch_args=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
-else
-  toa_need_cmd "$cc" gcc-12
 fi
-[ "$line" = 6.12 ] && toa_need_cmd pahole dwarves
+if [ -z "$broot" ]; then
+  toa_need_cmd make make
+  if [ "$(toa_line_arch "$line")" = arm64 ]; then
+    toa_need_cmd "$cc" gcc-aarch64-linux-gnu
+  else
+    toa_need_cmd "$cc" gcc-12
+  fi
+  [ "$line" = 6.12 ] && toa_need_cmd pahole dwarves
+fi
 toa_kernel_ensure "$line"
 kdir="$(toa_kernel_kdir "$line")"
-
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 # Parallel builds of the same dir (two tests of one line) take turns.
@@ -86,7 +91,17 @@ if [ -d "$TOA_REPO/include" ]; then
 fi
 
 log="$out/build.log"
-mk=(make -C "$kdir" M="$out/kmod" "${arch_args[@]}" CC="$cc" -j"${TOA_JOBS:-1}" modules)
+if [ -z "$broot" ]; then
+  mk=(make -C "$kdir" M="$out/kmod" "${arch_args[@]}" CC="$cc" -j"${TOA_JOBS:-1}" modules)
+else
+  # In the line's build root, as that release's DKMS would: its compiler, its headers at
+  # their own /usr/src paths, the module at /build.
+  rel="$(toa_kernel_field "$line" release)"
+  binds=()
+  mapfile -t binds < <(toa_root_binds "${kdir%/usr/src/*}")
+  mk=("$TOA_KTEST_DIR/buildroot.sh" run "$broot" "${binds[@]}" --bind "$out:/build" --cd /build --
+    make -C "/usr/src/linux-headers-$rel" M=/build/kmod "${arch_args[@]}" CC="$cc" -j"${TOA_JOBS:-1}" modules)
+fi
 if [ "$verbose" = 1 ]; then
   "${mk[@]}" 2>&1 | tee "$log" >&2 || toa_die "module build for $line failed (log: $log)"
 elif ! "${mk[@]}" >"$log" 2>&1; then

@@ -11,12 +11,18 @@
 #   kernels.sh sysroot <line>         unpacked arm64 userland (busybox, libc, libmnl): arm64 lines
 #   kernels.sh lines                  the known lines
 #
-# Lines: 5.10 (bullseye + bullseye-security), 6.1 (bookworm + bookworm-security),
-# 6.12 (bookworm-backports), all amd64; 6.1-arm64 (bookworm + bookworm-security, arm64
-# image and headers, the amd64 linux-kbuild, and an arm64 sysroot of busybox-static, libc6,
+# Lines: the rows of TOA_LINE_TABLE in lib.sh (suites, arch, compiler, build root). Today
+# 5.10 (bullseye + bullseye-security), 6.1 (bookworm + bookworm-security), 6.12
+# (bookworm-backports), all amd64; 6.1-arm64 (bookworm + bookworm-security, arm64 image and
+# headers, the amd64 linux-kbuild, and an arm64 sysroot of busybox-static, libc6,
 # libstdc++6, libgcc-s1, libmnl0, libmnl-dev); 6.1-debug (Debian's linux-source-6.1 of
 # bookworm + bookworm-security, built here with KASAN, lockdep, atomic-sleep checks and
-# kmemleak: see 6.1-debug.config; about 16 minutes on 2 cores, once).
+# kmemleak: see 6.1-debug.config; about 16 minutes on 2 cores, once); Debian 13's
+# 6.12-trixie (trixie + trixie-security), 7.3 and 7.3-arm64 (trixie-backports), and sid
+# (unstable, for make check-newest). Lines with a build root make it first
+# (buildroot.sh ensure: the compilers of every line on that suite) and keep their headers
+# unedited in <release>/headers/, to be bound into the root at their /usr/src paths.
+# Trixie-era images are split: linux-binary-<rel> (vmlinuz) + linux-modules-<rel>.
 # Package versions are resolved through the suites' meta packages
 # linux-image-<arch> / linux-headers-<arch> with a private apt configuration (own sources
 # list, lists and cache dirs): the machine's apt state is never touched.
@@ -34,27 +40,15 @@ usage() {
   exit 2
 }
 
-# First URI of the machine's apt sources for a Debian archive ("debian" or
-# "debian-security"), so the private configuration uses the same mirror.
-debian_uri() {
-  local kind="$1" override uri
-  if [ "$kind" = debian ]; then override="${TOA_DEBIAN_MIRROR:-}"; else override="${TOA_DEBIAN_SECURITY_MIRROR:-}"; fi
-  if [ -n "$override" ]; then
-    echo "$override"
-    return
-  fi
-  uri="$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null |
-    grep -v '^[[:space:]]*#' | grep -oE "https?://[^][ ]+/$kind/?( |\$)" | head -n1 | tr -d ' ' || true)"
-  echo "${uri:-http://deb.debian.org/$kind}"
-}
-
-# Suites of a line: "<archive> <suite>" pairs.
+# Suites of a line: "<archive> <suite>" pairs (the table's suites column).
 line_suites() {
-  case "$1" in
-    5.10) echo "debian bullseye" ; echo "debian-security bullseye-security" ;;
-    6.1 | 6.1-debug | 6.1-arm64) echo "debian bookworm" ; echo "debian-security bookworm-security" ;;
-    6.12) echo "debian bookworm-backports" ;;
-  esac
+  local s
+  for s in $(toa_line_field "$1" suites | tr , ' '); do
+    case "$s" in
+      *-security) echo "debian-security $s" ;;
+      *) echo "debian $s" ;;
+    esac
+  done
 }
 
 # apt with the line's private configuration; APT_DIR must be set.
@@ -181,8 +175,11 @@ fetch_line() {
 
 # A line of Debian's binary kernel packages (amd64, or arm64 with its sysroot).
 fetch_deb_line() {
-  local line="$1" cache="$2" arch qual=""
-  if [ -e "$cache/ready" ] && [ "${TOA_REFRESH:-0}" != 1 ]; then
+  local line="$1" cache="$2" arch qual="" userland broot
+  broot="$(toa_line_root "$line")"
+  # Cached, and so is its build root (if it has one).
+  if [ -e "$cache/ready" ] && [ "${TOA_REFRESH:-0}" != 1 ] &&
+    { [ -z "$broot" ] || [ -e "$(toa_root_dir "$broot")/ready" ]; }; then
     toa_debug "kernel $line: cached, $(sed -n 's/^release=//p' "$cache/kernel.env") in $cache"
     return 0
   fi
@@ -190,6 +187,12 @@ fetch_deb_line() {
   if [ "$(toa_line_arch "$line")" = arm64 ]; then
     arch=arm64 qual=:arm64
   fi
+  userland="$(toa_line_field "$line" userland)"
+  # A line that borrows another's guest userland (an arm64 sysroot) fetches that first.
+  case "$userland" in
+    host | own) ;;
+    *) "$TOA_KTEST_DIR/kernels.sh" fetch "$userland" ;;
+  esac
 
   local t0=$SECONDS
   apt_setup "$line" "$cache"
@@ -207,6 +210,10 @@ fetch_deb_line() {
   # The unsigned image when the archive has it (same kernel, no Secure Boot signature).
   image="linux-image-$rel-unsigned$qual"
   [ -n "$(pkg_field "$image" Version)" ] || image="$img_meta$qual"
+  # Trixie-era kernels split the image: linux-image-<rel> only depends on
+  # linux-binary-<rel> (vmlinuz) and linux-modules-<rel>; those two are what we need.
+  local parts=() p
+  mapfile -t parts < <(pkg_deps_matching "$image" "^linux-(binary|modules)-${rel//+/\\+}\$")
   hdr="$hdr_meta$qual"
   common="$(pkg_deps_matching "$hdr" '^linux-headers-.*-common(-rt)?$')"
   # The kbuild tools run on this machine: always the amd64 package.
@@ -215,15 +222,52 @@ fetch_deb_line() {
     toa_die "kernel $line: cannot fetch: $hdr names no -common headers or linux-kbuild"
   [ -z "$qual" ] || kbuild="${kbuild%%:*}:amd64"
 
-  local pkgs=("$image" "$hdr" "$common" "$kbuild") versions=() sysroot_pkgs=() sysroot_versions=()
+  # The compiler Debian's headers ask for (gcc-N-for-host), against the table's.
+  local cc host_gcc want_ver
+  cc="$(toa_line_field "$line" cc)"
+  host_gcc="$(pkg_deps_matching "$hdr" '^gcc-[0-9]+-for-host' | head -n1)"
+  host_gcc="${host_gcc%%:*}"
+  if [ "$cc" = auto ]; then
+    [ -n "$host_gcc" ] || toa_die "kernel $line: cc is auto, but $hdr names no gcc-N-for-host"
+    want_ver="${host_gcc#gcc-}"
+    want_ver="${want_ver%-for-host}"
+    cc="gcc-$want_ver"
+    [ "$arch" = amd64 ] || cc="aarch64-linux-gnu-gcc-$want_ver"
+  elif [ -n "$broot" ] && [ -n "$host_gcc" ] && [[ "$cc" =~ gcc-([0-9]+)$ ]] &&
+    [ "$host_gcc" != "gcc-${BASH_REMATCH[1]}-for-host" ]; then
+    toa_die "kernel $line: the table builds its modules with $cc, but $hdr asks for $host_gcc: change the line's cc in tests/kernel/lib.sh"
+  fi
+
+  local pkgs versions=() sysroot_pkgs=() sysroot_versions=()
+  if [ ${#parts[@]} -gt 0 ]; then
+    pkgs=()
+    for p in "${parts[@]}"; do pkgs+=("${p%%:*}$qual"); done
+  else
+    pkgs=("$image")
+  fi
+  pkgs+=("$hdr" "$common" "$kbuild")
   mapfile -t versions < <(pkg_versions "$line" "${pkgs[@]}") || exit 1
   [ ${#versions[@]} = ${#pkgs[@]} ] || exit 1
-  if [ "$arch" = arm64 ]; then
+  if [ "$userland" = own ]; then
     # The guest's userland and what cross builds link against.
     sysroot_pkgs=(busybox-static:arm64 libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64 libmnl0:arm64 libmnl-dev:arm64)
     mapfile -t sysroot_versions < <(pkg_versions "$line" "${sysroot_pkgs[@]}") || exit 1
     [ ${#sysroot_versions[@]} = ${#sysroot_pkgs[@]} ] || exit 1
   fi
+  # The build root, made (or completed) before anything is downloaded: it holds the
+  # compilers of every line of the table that uses it (one root per suite).
+  local root_pkgs=() l c
+  if [ -n "$broot" ]; then
+    for l in "${TOA_LINES[@]}"; do
+      [ "$(toa_line_root "$l")" = "$broot" ] || continue
+      c="$(toa_line_field "$l" cc)"
+      [ "$l" != "$line" ] || c="$cc"
+      [ "$c" != auto ] || continue
+      root_pkgs+=("$(toa_cc_package "$c")")
+    done
+    "$TOA_KTEST_DIR/buildroot.sh" ensure "$broot" "${root_pkgs[@]}" >/dev/null
+  fi
+
   local all=("${versions[@]}" "${sysroot_versions[@]}")
   if [ "$(ready_field "$cache" packages)" = "${all[*]}" ]; then
     toa_info "kernel $line: $rel is current"
@@ -242,32 +286,55 @@ fetch_deb_line() {
   fi
 
   toa_info "kernel $line: unpacking"
-  local root="$cache/$rel" deb
+  local root="$cache/$rel" deb hroot
   rm -rf "$root" "$cache/ready"
   mkdir -p "$root"
+  # Lines with a build root keep the headers apart (headers/), at their own /usr/src
+  # paths: they are bound into the build root as they are, unedited.
+  hroot="$root"
+  [ -z "$broot" ] || hroot="$root/headers"
+  mkdir -p "$hroot"
   for deb in "$APT_DIR/debs/"*.deb; do
-    dpkg -x "$deb" "$root"
+    case "${deb##*/}" in
+      linux-headers-* | linux-kbuild-*) dpkg -x "$deb" "$hroot" ;;
+      *) dpkg -x "$deb" "$root" ;;
+    esac
   done
   # Trees that moved to /usr/lib/modules: keep /lib/modules working for depmod and us.
   if [ ! -d "$root/lib/modules/$rel" ] && [ -d "$root/usr/lib/modules/$rel" ]; then
     mkdir -p "$root/lib"
     ln -sfn ../usr/lib/modules "$root/lib/modules"
   fi
-  [ -f "$root/boot/vmlinuz-$rel" ] || toa_die "kernel $line: $image has no boot/vmlinuz-$rel"
-  local kdir="$root/usr/src/linux-headers-$rel"
+  local vmlinuz=""
+  if [ ! -f "$root/boot/vmlinuz-$rel" ]; then
+    [ -f "$root/usr/lib/modules/$rel/vmlinuz" ] ||
+      toa_die "kernel $line: ${pkgs[0]} has neither boot/vmlinuz-$rel nor usr/lib/modules/$rel/vmlinuz"
+    vmlinuz="$rel/usr/lib/modules/$rel/vmlinuz"
+  fi
+  local kdir="$hroot/usr/src/linux-headers-$rel"
   [ -f "$kdir/Makefile" ] || toa_die "kernel $line: $hdr has no usr/src/linux-headers-$rel/Makefile"
-  # The headers' Makefile includes the -common tree by an absolute /usr/src path.
-  sed -i "s|^include /usr/src/|include $root/usr/src/|" "$kdir/Makefile"
-  grep -q "^include $root/usr/src/" "$kdir/Makefile" ||
-    toa_die "kernel $line: no absolute include of the -common headers in $kdir/Makefile to rewrite"
   local fixdep_out
-  fixdep_out="$("$kdir/scripts/basic/fixdep" 2>&1 || true)"
+  if [ -z "$broot" ]; then
+    # The headers' Makefile includes the -common tree by an absolute /usr/src path (and
+    # trixie-era ones also set KBUILD_OUTPUT to one).
+    sed -i "s|^include /usr/src/|include $root/usr/src/|; s|^KBUILD_OUTPUT=/usr/src/|KBUILD_OUTPUT=$root/usr/src/|" "$kdir/Makefile"
+    grep -q "^include $root/usr/src/" "$kdir/Makefile" ||
+      toa_die "kernel $line: no absolute include of the -common headers in $kdir/Makefile to rewrite"
+    fixdep_out="$("$kdir/scripts/basic/fixdep" 2>&1 || true)"
+  else
+    local binds=()
+    mapfile -t binds < <(toa_root_binds "$hroot")
+    fixdep_out="$("$TOA_KTEST_DIR/buildroot.sh" run "$broot" "${binds[@]}" -- \
+      "/usr/src/linux-headers-$rel/scripts/basic/fixdep" 2>&1 || true)"
+  fi
   grep -qi usage <<<"$fixdep_out" ||
-    toa_die "kernel $line: the kbuild tools of $kbuild do not run here ($kdir/scripts/basic/fixdep)"
+    toa_die "kernel $line: the kbuild tools of $kbuild do not run${broot:+ in the $broot build root} (scripts/basic/fixdep: $(head -c 300 <<<"$fixdep_out"))"
   # The image package ships no modules.dep (its postinst runs depmod).
   quiet_or_die "kernel $line: depmod failed" depmod -b "$root" "$rel"
 
-  local env=("line=$line" "release=$rel" "arch=$(toa_line_arch "$line")" "image_pkg=$image")
+  local env=("line=$line" "release=$rel" "arch=$(toa_line_arch "$line")" "image_pkg=$image" "cc=$cc")
+  [ -z "$vmlinuz" ] || env+=("vmlinuz=$vmlinuz")
+  [ -z "$broot" ] || env+=("root=$broot" "kdir=$rel/headers/usr/src/linux-headers-$rel")
   if [ ${#sysroot_versions[@]} -gt 0 ]; then
     local sysroot="$cache/sysroot"
     rm -rf "$sysroot"
