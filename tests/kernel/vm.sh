@@ -351,6 +351,9 @@ qemu+=(-smp "$smp" -m "$mem" -nographic -no-reboot -nic none
 [ "$icount" = 1 ] && qemu+=(-icount shift=0)
 toa_debug "vm: ${qemu[*]}"
 
+# The console carries the guest's RESULT lines and the kernel's messages; a message
+# printed while a line is being written (7.x prints from its own thread) goes on a line
+# of its own, so that neither is lost to the other.
 # A kernel problem in the kernel's own boot, before the guest script started (so before
 # any module of ours), boots once more; the first console is kept beside the log. The
 # debug kernel's boot under TCG now and then hits a KASAN report (an interrupt in
@@ -358,7 +361,7 @@ toa_debug "vm: ${qemu[*]}"
 for attempt in 1 2; do
   t0=$SECONDS
   set +e
-  timeout -k 5 "$timeout_s" "${qemu[@]}" </dev/null 2>&1 | sed -u 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g; s/\r$//' | tee "$log" |
+  timeout -k 5 "$timeout_s" "${qemu[@]}" </dev/null 2>&1 | sed -u -E 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g; s/\r$//; s/([^[:space:]])(\[ *[0-9]+\.[0-9]{6}\] )/\1\n\2/g' | tee "$log" |
     grep --line-buffered -E '^RESULT '
   rcs=("${PIPESTATUS[@]}")
   set -e
