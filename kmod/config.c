@@ -19,6 +19,7 @@
 
 struct toa_config __rcu *toa_config;
 bool toa_config_syn;
+bool toa_config_guard;
 static DEFINE_MUTEX(toa_config_mutex);
 
 #define TOA_FMT_NAME_(id, kind, len, family, on) [TOA_FMT_##id] = #kind "/" #len,
@@ -62,6 +63,7 @@ int toa_config_update(int (*edit)(struct toa_config **cfg, void *arg), void *arg
 	} else {
 		rcu_assign_pointer(toa_config, cfg);
 		WRITE_ONCE(toa_config_syn, cfg->syn);
+		WRITE_ONCE(toa_config_guard, cfg->guard);
 		if (old)
 			kfree_rcu(old, rcu);
 	}
@@ -243,6 +245,16 @@ static int toa_edit_syn(struct toa_config **cfg, void *arg)
 	return err;
 }
 
+static int toa_edit_guard(struct toa_config **cfg, void *arg)
+{
+	bool on;
+	int err = kstrtobool(arg, &on);
+
+	if (!err)
+		(*cfg)->guard = on;
+	return err;
+}
+
 bool toa_config_may_change(void)
 {
 	return net_eq(current->nsproxy->net_ns, &init_net);
@@ -273,6 +285,11 @@ static int toa_param_set_transparent(const char *val, const struct kernel_param 
 static int toa_param_set_syn(const char *val, const struct kernel_param *kp)
 {
 	return toa_param_update(toa_edit_syn, val);
+}
+
+static int toa_param_set_guard(const char *val, const struct kernel_param *kp)
+{
+	return toa_param_update(toa_edit_guard, val);
 }
 
 static int toa_formats_print(char *buf, size_t size, u32 mask)
@@ -319,8 +336,10 @@ static int toa_param_get(char *buf, const struct kernel_param *kp)
 		n = toa_trusted_print(buf, PAGE_SIZE, cfg);
 	else if (which == 2)
 		n = scnprintf(buf, PAGE_SIZE, "%c", cfg->transparent ? 'Y' : 'N');
-	else
+	else if (which == 3)
 		n = scnprintf(buf, PAGE_SIZE, "%c", cfg->syn ? 'Y' : 'N');
+	else
+		n = scnprintf(buf, PAGE_SIZE, "%c", cfg->guard ? 'Y' : 'N');
 	rcu_read_unlock();
 	return n + scnprintf(buf + n, PAGE_SIZE - n, "\n");
 }
@@ -339,7 +358,11 @@ static const struct kernel_param_ops toa_syn_ops = {
 	.set = toa_param_set_syn, .get = toa_param_get,
 };
 
-static const int toa_param_which[4] = { 0, 1, 2, 3 };
+static const struct kernel_param_ops toa_guard_ops = {
+	.set = toa_param_set_guard, .get = toa_param_get,
+};
+
+static const int toa_param_which[5] = { 0, 1, 2, 3, 4 };
 module_param_cb(formats, &toa_formats_ops, (void *)&toa_param_which[0], 0644);
 MODULE_PARM_DESC(formats, "TOA formats read, kind/len list or default|all|none (default: 254/8,254/20,200/8,253/20,253/8)");
 module_param_cb(trusted, &toa_trusted_ops, (void *)&toa_param_which[1], 0644);
@@ -348,6 +371,8 @@ module_param_cb(transparent, &toa_transparent_ops, (void *)&toa_param_which[2], 
 MODULE_PARM_DESC(transparent, "getpeername()/accept() return the client (default: Y)");
 module_param_cb(syn, &toa_syn_ops, (void *)&toa_param_which[3], 0644);
 MODULE_PARM_DESC(syn, "Also read options on the SYN, for load balancers that write there: LVS FULLNAT, Alibaba CDN (default: N; a later packet's option always wins)");
+module_param_cb(guard, &toa_guard_ops, (void *)&toa_param_which[4], 0644);
+MODULE_PARM_DESC(guard, "Ingress guard: TOA options from untrusted sources become NOPs in the node's namespace before conntrack and NAT; other namespaces (pods) then trust only what it let through (default: N)");
 
 static int toa_edit_nothing(struct toa_config **cfg, void *arg)
 {
@@ -377,8 +402,9 @@ void toa_config_log(const char *what)
 	cfg = toa_config_get();
 	toa_formats_print(formats, sizeof(formats), cfg->formats);
 	toa_trusted_print(trusted, sizeof(trusted), cfg);
-	pr_info("%s: formats=%s transparent=%s syn=%s trusted=%s\n", what, formats,
-		cfg->transparent ? "on" : "off", cfg->syn ? "on" : "off", trusted);
+	pr_info("%s: formats=%s transparent=%s syn=%s guard=%s trusted=%s\n", what, formats,
+		cfg->transparent ? "on" : "off", cfg->syn ? "on" : "off",
+		cfg->guard ? "on" : "off", trusted);
 	if (!cfg->n_trusted)
 		pr_notice("no trusted sources set: TOA options are accepted from any source\n");
 	rcu_read_unlock();

@@ -18,6 +18,7 @@ struct toa_config {
 	u32 formats; /* TOA_FMT_BIT() mask */
 	bool transparent;
 	bool syn; /* options on the SYN are read too (vendors that write there) */
+	bool guard; /* the ingress guard (guard.c) */
 	unsigned int n_trusted;
 	struct toa_cidr trusted[];
 };
@@ -25,6 +26,8 @@ struct toa_config {
 extern struct toa_config __rcu *toa_config;
 /* The published config's syn, for the SYN hook's fast path (no RCU there). */
 extern bool toa_config_syn;
+/* ... and its guard, for the guard's netfilter hooks. */
+extern bool toa_config_guard;
 
 /* Caller holds rcu_read_lock(). An empty list trusts every source. */
 static inline const struct toa_config *toa_config_get(void)

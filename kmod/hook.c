@@ -44,6 +44,7 @@
 #include "config.h"
 #include "hook.h"
 #include "getname.h"
+#include "guard.h"
 #include "parse.h"
 #include "stash.h"
 #include "stats.h"
@@ -66,8 +67,25 @@ static __always_inline unsigned int toa_skb_toa_at(const struct sk_buff *skb)
 	return off == optlen ? 0 : sizeof(*th) + off;
 }
 
-/* From byte @at of @skb's TCP header on: true with *p filled when a trusted TOA is there. */
-static bool toa_skb_parse(const struct sk_buff *skb, unsigned int at, struct toa_parsed *p)
+/*
+ * Who may send an option: in the node's namespace, and everywhere without the guard, a
+ * source in `trusted`; with the guard, in another namespace (a pod behind kube-proxy's
+ * NAT, whose peer is the node), only a packet the guard let through (guard.c).
+ */
+static bool toa_skb_trusted(const struct toa_config *cfg, const struct net *net,
+			    const struct sk_buff *skb, u8 family, const void *saddr)
+{
+	if (cfg->guard && !net_eq(net, &init_net))
+		return toa_guard_vouched(skb);
+	return toa_config_trusts(cfg, family, saddr);
+}
+
+/*
+ * From byte @at of @skb's TCP header on: true with *p filled when a trusted TOA is
+ * there. @net: the namespace of the socket receiving it.
+ */
+static bool toa_skb_parse(const struct net *net, const struct sk_buff *skb, unsigned int at,
+			  struct toa_parsed *p)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 	const struct toa_config *cfg;
@@ -89,7 +107,7 @@ static bool toa_skb_parse(const struct sk_buff *skb, unsigned int at, struct toa
 				      th->syn ? TOA_PARSE_F_SYN : 0, p);
 	if (ret == TOA_PARSE_MALFORMED)
 		toa_stat_inc(MALFORMED);
-	else if (ret == TOA_PARSE_FOUND && !toa_config_trusts(cfg, family, saddr))
+	else if (ret == TOA_PARSE_FOUND && !toa_skb_trusted(cfg, net, skb, family, saddr))
 		toa_stat_inc(UNTRUSTED);
 	else
 		found = ret == TOA_PARSE_FOUND;
@@ -101,12 +119,12 @@ static bool toa_skb_parse(const struct sk_buff *skb, unsigned int at, struct toa
  * Each hook is an inline fast path, in the one ftrace callback, that leaves at once
  * for connections without TOA, and an out-of-line rest.
  */
-static noinline void toa_syn_stash(const struct request_sock *req, const struct sk_buff *skb,
-				   unsigned int at)
+static noinline void toa_syn_stash(const struct sock *sk, const struct request_sock *req,
+				   const struct sk_buff *skb, unsigned int at)
 {
 	struct toa_parsed p;
 
-	if (toa_skb_parse(skb, at, &p))
+	if (toa_skb_parse(sock_net(sk), skb, at, &p))
 		toa_stash_add(req, &p, TOA_PKT_SYN);
 }
 
@@ -125,7 +143,7 @@ static TOA_FTRACE_CALLBACK(toa_conn_request_hook)
 		return;
 	at = toa_skb_toa_at(skb);
 	if (at)
-		toa_syn_stash(req, skb, at);
+		toa_syn_stash(sk, req, skb, at);
 }
 
 struct toa_handoff {
@@ -159,7 +177,7 @@ static noinline void toa_create_child(const struct request_sock *req,
 	u8 packet = toa_packet_of(skb);
 
 	if (!at || (packet == TOA_PKT_SYN && !READ_ONCE(toa_config_syn)) ||
-	    !toa_skb_parse(skb, at, &p)) {
+	    !toa_skb_parse(read_pnet(&inet_rsk(req)->ireq_net), skb, at, &p)) {
 		if (!(atomic_read(&toa_stash_count) && toa_stash_take(req, &p, &packet))) {
 			toa_stat_inc(SYN_RECV_SOCK_NO_TOA);
 			return;

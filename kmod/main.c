@@ -7,6 +7,7 @@
 
 #include <linux/module.h>
 #include "config.h"
+#include "guard.h"
 #include "hook.h"
 #include "netlink.h"
 #include "sockopt.h"
@@ -31,6 +32,9 @@ static int __init toa_init(void)
 	err = toa_stash_init();
 	if (err)
 		goto err_stash;
+	err = toa_guard_init(); /* its records are read by the hooks */
+	if (err)
+		goto err_guard;
 	/*
 	 * The hooks before the readers, so that at unload the readers go first: once the
 	 * socket-free hook is gone, an entry may outlive its socket, and only a reader
@@ -53,6 +57,8 @@ err_netlink:
 err_sockopt:
 	toa_hook_exit();
 err_hook:
+	toa_guard_exit();
+err_guard:
 	toa_stash_exit();
 err_stash:
 	toa_table_exit();
@@ -70,6 +76,7 @@ static void __exit toa_exit(void)
 	toa_netlink_exit(); /* first the readers (see toa_init) */
 	toa_sockopt_exit();
 	toa_hook_exit(); /* nothing attached, freed or redirected any more */
+	toa_guard_exit();
 	toa_stash_exit();
 	toa_table_exit();
 	toa_config_exit();

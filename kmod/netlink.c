@@ -39,6 +39,7 @@ static const struct nla_policy toa_cfg_policy[TOA_CFG_MAX + 1] = {
 	[TOA_CFG_TRANSPARENT] = NLA_POLICY_MAX(NLA_U8, 1),
 	[TOA_CFG_TRUSTED] = NLA_POLICY_NESTED(toa_trusted_policy),
 	[TOA_CFG_SYN] = NLA_POLICY_MAX(NLA_U8, 1),
+	[TOA_CFG_GUARD] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy toa_conn_policy[TOA_CONN_MAX + 1] = {
@@ -112,7 +113,8 @@ static int toa_nl_put_config(struct sk_buff *msg)
 	cfg = toa_config_get();
 	if (nla_put_u32(msg, TOA_CFG_FORMATS, cfg->formats) ||
 	    nla_put_u8(msg, TOA_CFG_TRANSPARENT, cfg->transparent) ||
-	    nla_put_u8(msg, TOA_CFG_SYN, cfg->syn))
+	    nla_put_u8(msg, TOA_CFG_SYN, cfg->syn) ||
+	    nla_put_u8(msg, TOA_CFG_GUARD, cfg->guard))
 		goto out;
 	list = nla_nest_start(msg, TOA_CFG_TRUSTED);
 	if (!list)
@@ -203,6 +205,8 @@ static int toa_nl_cfg_apply(struct toa_config **cfgp, void *arg)
 		cfg->transparent = nla_get_u8(e->tb[TOA_CFG_TRANSPARENT]);
 	if (e->tb[TOA_CFG_SYN])
 		cfg->syn = nla_get_u8(e->tb[TOA_CFG_SYN]);
+	if (e->tb[TOA_CFG_GUARD])
+		cfg->guard = nla_get_u8(e->tb[TOA_CFG_GUARD]);
 	if (e->tb[TOA_CFG_TRUSTED])
 		return toa_config_set_trusted(cfgp, e->cidrs, e->n);
 	return 0;

@@ -101,3 +101,52 @@ int toa_parse_options_flags(const uint8_t *opts, size_t optlen, uint32_t enabled
 	}
 	return TOA_PARSE_NONE;
 }
+
+/*
+ * The guard's walk: every option whose kind and length form a format, enabled or not
+ * (a Fast Open cookie on a SYN excepted), is counted and, with @wr, overwritten with
+ * NOPs in @wr (a copy of @opts, or @opts itself). The walk stops where the kernel's
+ * does: nothing after that point is read by anyone.
+ */
+static int toa_walk_formats(const uint8_t *opts, size_t optlen, unsigned int flags,
+			    uint8_t *wr)
+{
+	size_t off = 0;
+	int n = 0;
+
+	while (off < optlen) {
+		uint8_t kind = opts[off], len;
+		uint32_t kind_mask;
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			off++;
+			continue;
+		}
+		if (optlen - off < 2)
+			break;
+		len = opts[off + 1];
+		if (len < 2 || len > optlen - off)
+			break;
+		if (toa_format_of(kind, len, &kind_mask) >= 0 &&
+		    !((flags & TOA_PARSE_F_SYN) && kind == 254 && len >= 4 &&
+		      opts[off + 2] == TOA_TFO_EXID_0 && opts[off + 3] == TOA_TFO_EXID_1)) {
+			n++;
+			if (wr)
+				memset(wr + off, 1, len);
+		}
+		off += len;
+	}
+	return n;
+}
+
+int toa_options_count_formats(const uint8_t *opts, size_t optlen, unsigned int flags)
+{
+	return toa_walk_formats(opts, optlen, flags, NULL);
+}
+
+int toa_options_strip(uint8_t *opts, size_t optlen, unsigned int flags)
+{
+	return toa_walk_formats(opts, optlen, flags, opts);
+}

@@ -45,6 +45,14 @@ static inline int toa_parse_options(const uint8_t *opts, size_t optlen, uint32_t
 	return toa_parse_options_flags(opts, optlen, enabled, 0, out);
 }
 
+/*
+ * For the ingress guard: the options whose kind and length form a format (any format,
+ * enabled or not; a SYN's Fast Open cookie excepted), counted, or overwritten with NOPs.
+ * Both return how many there were.
+ */
+int toa_options_count_formats(const uint8_t *opts, size_t optlen, unsigned int flags);
+int toa_options_strip(uint8_t *opts, size_t optlen, unsigned int flags);
+
 /* Kinds some format uses (TOA_FORMATS): every other option is skipped without a look. */
 static inline int toa_kind_may_be_toa(uint8_t kind)
 {

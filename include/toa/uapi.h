@@ -154,7 +154,11 @@ struct toa_client_info {
 	X(SOCKOPT_OK, sockopt_ok)                     /* getsockopt answered */           \
 	X(SOCKOPT_NO_TOA, sockopt_no_toa)             /* getsockopt on a socket without */\
 	X(HOOK_SYN, hook_syn)                         /* SYN hook runs (one per SYN) */   \
-	X(HOOK_RELEASE_CB, hook_release_cb)           /* accept-time hook runs (TOA only) */
+	X(HOOK_RELEASE_CB, hook_release_cb)           /* accept-time hook runs (TOA only) */\
+	X(GUARD_STRIPPED, guard_stripped)             /* guard: untrusted options NOPed */ \
+	X(GUARD_VOUCHED, guard_vouched)               /* guard: passed on to a namespace */\
+	X(GUARD_UNVOUCHED, guard_unvouched)           /* behind the guard: not passed on */\
+	X(GUARD_VOUCH_FULL, guard_vouch_full)         /* guard: an older record dropped */
 
 #define TOA_STAT_ENUM_(id, name) TOA_STAT_##id,
 enum toa_stat { TOA_STATS(TOA_STAT_ENUM_) __TOA_STAT_MAX };
@@ -183,6 +187,7 @@ enum toa_stat { TOA_STATS(TOA_STAT_ENUM_) __TOA_STAT_MAX };
  *     TOA_CFG_FORMATS        u32, bit mask of enum toa_format
  *     TOA_CFG_TRANSPARENT    u8, 0 or 1
  *     TOA_CFG_SYN            u8, 0 or 1 (read options on the SYN too)
+ *     TOA_CFG_GUARD          u8, 0 or 1 (the ingress guard of the node's namespace)
  *     TOA_CFG_TRUSTED        nest (empty: every source is trusted)
  *       TOA_CIDR             nest, repeated
  *         TOA_CIDR_FAMILY    u8, AF_INET or AF_INET6
@@ -234,6 +239,7 @@ enum toa_cfg_attr {
 	TOA_CFG_TRANSPARENT,
 	TOA_CFG_TRUSTED,
 	TOA_CFG_SYN, /* u8, 0 or 1: options on the SYN are read too */
+	TOA_CFG_GUARD, /* u8, 0 or 1: the ingress guard */
 	__TOA_CFG_MAX
 };
 #define TOA_CFG_MAX (__TOA_CFG_MAX - 1)

@@ -247,3 +247,55 @@ TEST(Parse, EveryKindAndLength)
 		}
 	}
 }
+
+// The ingress guard's walk: every option of a format becomes NOPs, enabled or not, and
+// nothing else changes; what the parser then finds is nothing.
+TEST(Strip, EveryFormatBecomesNops)
+{
+	Bytes b = cat({kMss, v4opt(200, 40000, 203, 0, 113, 7), kNop, kNop,
+		       v6opt(254, 20, 40000, 7), kTs});
+	Bytes before = b;
+	EXPECT_EQ(toa_options_count_formats(b.data(), b.size(), 0), 2);
+	EXPECT_EQ(toa_options_strip(b.data(), b.size(), 0), 2);
+	ASSERT_EQ(b.size(), before.size());
+	EXPECT_EQ(Bytes(b.begin(), b.begin() + 4), kMss);
+	EXPECT_EQ(Bytes(b.end() - 10, b.end()), kTs);
+	for (size_t i = 4; i < b.size() - 10; i++)
+		EXPECT_EQ(b[i], 1) << "byte " << i;
+	toa_parsed p;
+	EXPECT_EQ(parse(b, &p, TOA_FMT_ALL), TOA_PARSE_NONE);
+	EXPECT_EQ(toa_options_count_formats(b.data(), b.size(), 0), 0);
+}
+
+TEST(Strip, OffByDefaultFormatsToo)
+{
+	Bytes b = cat({v4opt(254, 1, 203, 0, 113, 7), Bytes{28, 7, 1, 203, 0, 113, 7}, kNop});
+	EXPECT_EQ(toa_options_strip(b.data(), b.size(), 0), 2);
+	for (uint8_t x : b)
+		EXPECT_EQ(x, 1);
+}
+
+TEST(Strip, FastOpenCookieOnASynIsKept)
+{
+	Bytes tfo = {254, 8, 0xF9, 0x89, 1, 2, 3, 4};
+	Bytes b = tfo;
+	EXPECT_EQ(toa_options_strip(b.data(), b.size(), TOA_PARSE_F_SYN), 0);
+	EXPECT_EQ(b, tfo);
+	// After the SYN it is a 254/8 like any other.
+	EXPECT_EQ(toa_options_strip(b.data(), b.size(), 0), 1);
+	EXPECT_EQ(b, Bytes(8, 1));
+}
+
+TEST(Strip, StopsWhereTheKernelStops)
+{
+	// a bad length ends every reader's walk: what follows is never read, nor changed
+	Bytes b = cat({Bytes{5, 1}, v4opt(200, 1, 203, 0, 113, 7)});
+	Bytes before = b;
+	EXPECT_EQ(toa_options_strip(b.data(), b.size(), 0), 0);
+	EXPECT_EQ(b, before);
+	toa_parsed p;
+	EXPECT_NE(parse(b, &p, TOA_FMT_ALL), TOA_PARSE_FOUND);
+	// truncated: never past the end
+	Bytes t = {200, 8, 0x9c, 0x40};
+	EXPECT_EQ(toa_options_strip(t.data(), t.size(), 0), 0);
+}

@@ -22,6 +22,12 @@ Settings:
                       "all" or "none"
   transparent on|off  whether getpeername() and accept() return the client's
                       address (where it fits the socket's family)
+  syn on|off          whether options on the SYN are read too (LVS FULLNAT,
+                      Alibaba CDN); the completing packet's option still wins
+  guard on|off        the ingress guard: in the node's namespace, TOA options
+                      from sources outside "trusted" become NOPs before
+                      conntrack and NAT; other namespaces (pods behind
+                      kube-proxy) then read only options the guard let through
   trusted LIST        the load balancers' source ranges, CIDR,CIDR,... (IPv4
                       or IPv6, at most )"
 	   << TOA_TRUSTED_MAX_CIDRS << R"(); options from other sources are
@@ -42,6 +48,8 @@ Options:
                 formats       the formats read, e.g. ["254/8", "200/8"]
                 formats_mask  the same as a bit mask (bit N: enum toa_format N)
                 transparent   true or false
+                syn           true or false
+                guard         true or false
                 trusted       ["CIDR", ...]; [] means any source
               A field the module did not send is null.
   -h, --help  this text
@@ -81,6 +89,14 @@ void apply_setting(Config &c, const std::string &key, const std::string &val)
 		if (!b)
 			throw UsageError("bad value " + quoted(val) + " for transparent (on or off)");
 		c.transparent = *b;
+	} else if (key == "syn" || key == "guard") {
+		auto &field = key == "syn" ? c.syn : c.guard;
+		if (field)
+			throw twice();
+		auto b = parse_switch(val);
+		if (!b)
+			throw UsageError("bad value " + quoted(val) + " for " + key + " (on or off)");
+		field = *b;
 	} else if (key == "trusted") {
 		if (c.trusted)
 			throw twice();
@@ -98,7 +114,7 @@ void apply_setting(Config &c, const std::string &key, const std::string &val)
 					 " (at most " + std::to_string(TOA_TRUSTED_MAX_CIDRS) + ")");
 		c.trusted = std::move(*list);
 	} else {
-		throw UsageError("unknown setting " + quoted(key) + " (formats, transparent, trusted)");
+		throw UsageError("unknown setting " + quoted(key) + " (formats, transparent, syn, guard, trusted)");
 	}
 }
 

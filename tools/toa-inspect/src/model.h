@@ -47,9 +47,11 @@ struct Cidr {
 struct Config {
 	std::optional<uint32_t> formats;           // bit mask of enum toa_format
 	std::optional<bool> transparent;
+	std::optional<bool> syn;                   // options on the SYN read too
+	std::optional<bool> guard;                 // the ingress guard
 	std::optional<std::vector<Cidr>> trusted;  // empty: every source is trusted
 
-	bool empty() const { return !formats && !transparent && !trusted; }
+	bool empty() const { return !formats && !transparent && !syn && !guard && !trusted; }
 };
 
 // TOA_A_STATS: counter i is attribute type i + 1.

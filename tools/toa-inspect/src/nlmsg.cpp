@@ -310,6 +310,16 @@ int config_cb(const nlattr *a, void *data)
 			return fail(l->r, "config transparent is not a u8");
 		l->out->transparent = mnl_attr_get_u8(a) != 0;
 		break;
+	case TOA_CFG_SYN:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+			return fail(l->r, "config syn is not a u8");
+		l->out->syn = mnl_attr_get_u8(a) != 0;
+		break;
+	case TOA_CFG_GUARD:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+			return fail(l->r, "config guard is not a u8");
+		l->out->guard = mnl_attr_get_u8(a) != 0;
+		break;
 	case TOA_CFG_TRUSTED: {
 		if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
 			return fail(l->r, "config trusted is not a nest");
@@ -566,6 +576,10 @@ std::vector<uint8_t> build_set_config(uint16_t family_id, uint32_t seq, const Co
 		b.u32(TOA_CFG_FORMATS, *change.formats);
 	if (change.transparent)
 		b.u8(TOA_CFG_TRANSPARENT, *change.transparent ? 1 : 0);
+	if (change.syn)
+		b.u8(TOA_CFG_SYN, *change.syn ? 1 : 0);
+	if (change.guard)
+		b.u8(TOA_CFG_GUARD, *change.guard ? 1 : 0);
 	if (change.trusted) {
 		nlattr *list = b.nest(TOA_CFG_TRUSTED);
 		for (const auto &c : *change.trusted) {

@@ -151,6 +151,10 @@ const StatHelp kStatHelp[] = {
 	{"sockopt_no_toa", "getsockopt() calls on a socket without TOA."},
 	{"hook_syn", "Runs of the SYN hook (one per SYN received)."},
 	{"hook_release_cb", "Runs of the accept-time hook (connections with TOA only)."},
+	{"guard_stripped", "Packets from untrusted sources whose TOA options the guard overwrote with NOPs (node namespace)."},
+	{"guard_vouched", "Packets with a TOA option the guard let out of the node namespace to a pod."},
+	{"guard_unvouched", "Options in a pod namespace on packets the guard did not let through (not read)."},
+	{"guard_vouch_full", "Records of let-through packets dropped for newer ones before a pod read them."},
 };
 
 // Length of the valid UTF-8 sequence at s[i], or 0.
@@ -463,11 +467,14 @@ void json_config(Json &j, const Config &c)
 	}
 	j.key("formats_mask");
 	json_opt(j, c.formats);
-	j.key("transparent");
-	if (c.transparent)
-		j.value(*c.transparent);
-	else
-		j.null();
+	for (auto [name, v] : {std::pair{"transparent", c.transparent}, std::pair{"syn", c.syn},
+			       std::pair{"guard", c.guard}}) {
+		j.key(name);
+		if (v)
+			j.value(*v);
+		else
+			j.null();
+	}
 	j.key("trusted");
 	if (c.trusted) {
 		j.begin_array();
@@ -521,9 +528,13 @@ void print_stats_prometheus(std::ostream &os, const std::string &version, const 
 
 void print_config_human(std::ostream &os, const Config &c)
 {
+	auto sw = [](const std::optional<bool> &v) {
+		return v ? (*v ? "on" : "off") : "(not reported)";
+	};
 	os << "formats:     " << (c.formats ? formats_human(*c.formats) : "(not reported)") << '\n'
-	   << "transparent: " << (c.transparent ? (*c.transparent ? "on" : "off") : "(not reported)")
-	   << '\n'
+	   << "transparent: " << sw(c.transparent) << '\n'
+	   << "syn:         " << sw(c.syn) << '\n'
+	   << "guard:       " << sw(c.guard) << '\n'
 	   << "trusted:     " << (c.trusted ? trusted_str(*c.trusted) : "(not reported)") << '\n';
 }
 

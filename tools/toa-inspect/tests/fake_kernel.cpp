@@ -103,6 +103,10 @@ Msg &Msg::config(const Config &c)
 		u32(TOA_CFG_FORMATS, *c.formats);
 	if (c.transparent)
 		u8(TOA_CFG_TRANSPARENT, *c.transparent);
+	if (c.syn)
+		u8(TOA_CFG_SYN, *c.syn);
+	if (c.guard)
+		u8(TOA_CFG_GUARD, *c.guard);
 	if (c.trusted) {
 		nlattr *t = nest(TOA_CFG_TRUSTED);
 		for (const auto &x : *c.trusted) {
@@ -296,6 +300,8 @@ FakeKernel::FakeKernel()
 {
 	config.formats = TOA_FMT_DEFAULT;
 	config.transparent = true;
+	config.syn = false;
+	config.guard = false;
 	config.trusted = std::vector<Cidr>{};
 	for (size_t i = 0; i < stats.counters.size(); i++)
 		stats.counters[i] = i * 10;
@@ -363,6 +369,10 @@ std::vector<Bytes> FakeKernel::handle(const Bytes &request)
 			config.formats = r.config->formats;
 		if (r.config->transparent)
 			config.transparent = r.config->transparent;
+		if (r.config->syn)
+			config.syn = r.config->syn;
+		if (r.config->guard)
+			config.guard = r.config->guard;
 		if (r.config->trusted)
 			config.trusted = r.config->trusted;
 		if (!set_replies)

@@ -121,6 +121,8 @@ TEST_F(Cli, Status)
 			 " (generic netlink family \"toa\", id 30, version 1)\n"
 			 "formats:     254/8 254/20 200/8 253/20 253/8 (off: 249/40 28/7)\n"
 			 "transparent: on\n"
+			 "syn:         off\n"
+			 "guard:       off\n"
 			 "trusted:     any source (empty list)\n");
 	EXPECT_EQ(commands(), std::vector<int>{TOA_CMD_GET_CONFIG});
 }
@@ -146,10 +148,12 @@ TEST_F(Cli, ConfigShow)
 	EXPECT_EQ(a.out, b.out);
 	EXPECT_EQ(a.out, "formats:     254/8 254/20 200/8 253/20 253/8 (off: 249/40 28/7)\n"
 			 "transparent: on\n"
+			 "syn:         off\n"
+			 "guard:       off\n"
 			 "trusted:     any source (empty list)\n");
 	Result j = run({"config", "show", "--json"});
 	EXPECT_EQ(j.out,
-		  R"({"formats":["254/8","254/20","200/8","253/20","253/8"],"formats_mask":31,"transparent":true,"trusted":[]})"
+		  R"({"formats":["254/8","254/20","200/8","253/20","253/8"],"formats_mask":31,"transparent":true,"syn":false,"guard":false,"trusted":[]})"
 		  "\n");
 }
 
@@ -315,6 +319,8 @@ TEST_F(Cli, ConfigSetSendsOnlyWhatIsGiven)
 	EXPECT_FALSE(kernel.changes[0].trusted);
 	EXPECT_EQ(r.out, "formats:     254/8 254/20 200/8 253/20 253/8 (off: 249/40 28/7)\n"
 			 "transparent: off\n"
+			 "syn:         off\n"
+			 "guard:       off\n"
 			 "trusted:     any source (empty list)\n");
 }
 
@@ -330,7 +336,7 @@ TEST_F(Cli, ConfigSetSeveral)
 	EXPECT_EQ(c.trusted,
 		  (std::vector<Cidr>{cidr("198.51.100.0/24"), cidr("2001:db8:ff::/48")}));
 	EXPECT_EQ(r.out,
-		  R"({"formats":["254/8","200/8"],"formats_mask":5,"transparent":true,"trusted":["198.51.100.0/24","2001:db8:ff::/48"]})"
+		  R"({"formats":["254/8","200/8"],"formats_mask":5,"transparent":true,"syn":false,"guard":false,"trusted":["198.51.100.0/24","2001:db8:ff::/48"]})"
 		  "\n");
 }
 
@@ -415,7 +421,7 @@ TEST_F(Cli, ConfigSetBadUsage)
 		{{"config", "set", "transparent", "on", "transparent", "off"},
 		 "setting \"transparent\" given twice"},
 		{{"config", "set", "colour", "blue"},
-		 "unknown setting \"colour\" (formats, transparent, trusted)"},
+		 "unknown setting \"colour\" (formats, transparent, syn, guard, trusted)"},
 		{{"config", "set", "trusted"}, "setting \"trusted\" needs a value"},
 		{{"config", "set"}, "config set needs SETTING VALUE (see toa-inspect config --help)"},
 		{{"config", "reset"}, "unknown config action \"reset\" (show or set)"},
@@ -557,4 +563,18 @@ TEST_F(Cli, ModuleDoesNotAnswer)
 	EXPECT_EQ(run_cli({"status"}, ctx), 1);
 	EXPECT_EQ(err.str(), "toa-inspect: looking up the generic netlink family: no answer in "
 			     "time\n");
+}
+
+TEST_F(Cli, ConfigSetSynAndGuard)
+{
+	Result r = run({"config", "set", "guard", "on", "syn", "on"});
+	EXPECT_EQ(r.rc, 0) << r.err;
+	ASSERT_EQ(kernel.changes.size(), 1u);
+	EXPECT_EQ(kernel.changes[0].guard, true);
+	EXPECT_EQ(kernel.changes[0].syn, true);
+	EXPECT_FALSE(kernel.changes[0].transparent);
+	EXPECT_NE(r.out.find("syn:         on\nguard:       on\n"), std::string::npos) << r.out;
+	Result bad = run({"config", "set", "guard", "maybe"});
+	EXPECT_EQ(bad.rc, 2);
+	EXPECT_EQ(bad.err, "toa-inspect: bad value \"maybe\" for guard (on or off)\n");
 }

@@ -147,24 +147,34 @@ TEST(Output, ConfigHuman)
 	Config c;
 	c.formats = TOA_FMT_DEFAULT;
 	c.transparent = true;
+	c.syn = false;
+	c.guard = true;
 	c.trusted = std::vector<Cidr>{};
 	std::ostringstream os;
 	print_config_human(os, c);
 	EXPECT_EQ(os.str(), "formats:     254/8 254/20 200/8 253/20 253/8 (off: 249/40 28/7)\n"
 			    "transparent: on\n"
+			    "syn:         off\n"
+			    "guard:       on\n"
 			    "trusted:     any source (empty list)\n");
 	c.formats = TOA_FMT_ALL;
 	c.transparent = false;
 	c.trusted = std::vector<Cidr>{cidr("198.51.100.0/24"), cidr("2001:db8:ff::/48")};
 	os.str("");
+	c.syn.reset();
+	c.guard.reset();
 	print_config_human(os, c);
 	EXPECT_EQ(os.str(), "formats:     254/8 254/20 200/8 253/20 253/8 249/40 28/7\n"
 			    "transparent: off\n"
+			    "syn:         (not reported)\n"
+			    "guard:       (not reported)\n"
 			    "trusted:     198.51.100.0/24, 2001:db8:ff::/48\n");
 	os.str("");
 	print_config_human(os, Config{});
 	EXPECT_EQ(os.str(), "formats:     (not reported)\n"
 			    "transparent: (not reported)\n"
+			    "syn:         (not reported)\n"
+			    "guard:       (not reported)\n"
 			    "trusted:     (not reported)\n");
 }
 
@@ -173,15 +183,16 @@ TEST(Output, ConfigJson)
 	Config c;
 	c.formats = TOA_FMT_BIT(TOA_FMT_254_8) | TOA_FMT_BIT(TOA_FMT_200_8);
 	c.transparent = true;
+	c.guard = false;
 	c.trusted = std::vector<Cidr>{cidr("198.51.100.0/24")};
 	std::ostringstream os;
 	print_config_json(os, c);
 	EXPECT_EQ(os.str(),
-		  R"({"formats":["254/8","200/8"],"formats_mask":5,"transparent":true,"trusted":["198.51.100.0/24"]})"
+		  R"({"formats":["254/8","200/8"],"formats_mask":5,"transparent":true,"syn":null,"guard":false,"trusted":["198.51.100.0/24"]})"
 		  "\n");
 	os.str("");
 	print_config_json(os, Config{});
-	EXPECT_EQ(os.str(), R"({"formats":null,"formats_mask":null,"transparent":null,"trusted":null})"
+	EXPECT_EQ(os.str(), R"({"formats":null,"formats_mask":null,"transparent":null,"syn":null,"guard":null,"trusted":null})"
 			    "\n");
 }
 
@@ -247,7 +258,7 @@ TEST(Output, Status)
 	print_status_json(os, st);
 	EXPECT_EQ(os.str(),
 		  R"({"loaded":true,"version":"0.1.0","tool_version":")" TOA_VERSION_STRING
-		  R"(","genl":{"name":"toa","id":30,"version":1},"config":{"formats":["254/8","254/20","200/8","253/20","253/8"],"formats_mask":31,"transparent":true,"trusted":[]}})"
+		  R"(","genl":{"name":"toa","id":30,"version":1},"config":{"formats":["254/8","254/20","200/8","253/20","253/8"],"formats_mask":31,"transparent":true,"syn":null,"guard":null,"trusted":[]}})"
 		  "\n");
 	EXPECT_TRUE(json_valid(os.str()));
 	os.str("");

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TOA_GUARD_H
+#define TOA_GUARD_H
+
+#include <linux/skbuff.h>
+
+/* True, once, when the guard let this TCP packet (its option) out of the node's namespace. */
+bool toa_guard_vouched(const struct sk_buff *skb);
+int toa_guard_init(void);
+void toa_guard_exit(void);
+
+#endif
