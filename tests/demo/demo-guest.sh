@@ -65,7 +65,41 @@ say "6. The module's counters (toa-inspect stats; also /proc/net/toa_stats):"
 run toa-inspect stats
 check stats_counted 'toa-inspect stats --json | grep -q "\"syn_recv_sock_toa\": *2"' "$(toa-inspect stats --json 2>&1 | head -c 300)"
 say ""
-say "7. Unload: rmmod works at any time; sockets keep working without the module."
+say "7. The TKE picture: load balancer -> NodePort 30080 -> kube-proxy (DNAT, and SNAT for"
+say "   externalTrafficPolicy: Cluster) -> a pod in its own network namespace, running"
+say "   Debian's nginx, which logs \$remote_addr. The pod's peer is the node (SNAT), so the"
+say "   ingress guard decides: options from outside the load balancers' range are wiped"
+say "   in the node's namespace before NAT; the pod reads only what it let through."
+. /k8s-node.sh
+node_up
+pod_up 1
+pod_up 2
+ipt_rules iptables Cluster
+run toa-inspect config set trusted 198.51.100.0/24 guard on
+run sh -c 'iptables -t nat -S KUBE-SVC-WEB; iptables -t nat -S KUBE-SEP-WEB-1 | grep DNAT'
+sleep 1
+nginx_log() { cat /tmp/k8s/nginx1/access.log /tmp/k8s/nginx2/access.log; }
+say "   The load balancer sends client 203.0.113.7 (option 200/8 on the ACK):"
+run toa-lbsim connect --no-config --server 192.0.2.1:30080 --lb 198.51.100.2 \
+  --client 203.0.113.7:40010 --format 200/8 --send-hex 474554202f20485454502f312e300d0a0d0a --close wait -q
+sleep 0.3
+run sh -c 'echo "pods'"'"' nginx access log:"; cat /tmp/k8s/nginx1/access.log /tmp/k8s/nginx2/access.log'
+check tke_pod_sees_client 'nginx_log | grep -qx 203.0.113.7' "$(nginx_log | tr '\n' ' ')"
+say "   -> nginx in the pod, unmodified, logged the real client."
+: >/tmp/k8s/nginx1/access.log; : >/tmp/k8s/nginx2/access.log
+say "   A client connects to the NodePort directly and forges 192.0.2.99 in its own option:"
+run toa-lbsim connect --no-config --server 192.0.2.1:30080 --lb 203.0.113.66 \
+  --client 192.0.2.99:1 --format 200/8 --send-hex 474554202f20485454502f312e300d0a0d0a --close wait -q
+sleep 0.3
+run sh -c 'echo "pods'"'"' nginx access log:"; cat /tmp/k8s/nginx1/access.log /tmp/k8s/nginx2/access.log'
+check tke_forged_stripped 'nginx_log | grep -q . && ! nginx_log | grep -q 192.0.2.99' "$(nginx_log | tr '\n' ' ')"
+run sh -c 'toa-inspect stats | grep guard'
+say "   -> the guard wiped the forged option (guard_stripped): nginx logged the node (SNAT),"
+say "      never the forged address."
+no_rules
+kill $(pidof nginx) $(pidof toa-echo-server) 2>/dev/null
+say ""
+say "8. Unload: rmmod works at any time; sockets keep working without the module."
 run rmmod toa
 run sh -c 'dmesg | grep -i "toa unload"'
 check rmmod '! lsmod | grep -q "^toa "'

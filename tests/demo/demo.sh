@@ -25,6 +25,9 @@ done
 
 echo "demo: fetching Debian's $line kernel (cached in ${TOA_CACHE:-~/.cache/toa}) and building toa.ko for it"
 "$repo/tests/kernel/kernels.sh" fetch "$line"
+# The TKE part: a pod behind kube-proxy (Debian's ip, iptables, nginx, the NAT modules).
+mapfile -t k8s_args < <("$repo/tests/guest/k8s-vm-args.sh" "$line")
+bins+=("${k8s_args[@]}")
 ko="$("$repo/tests/kernel/build-kmod.sh" "$line" | tail -n 1)"
 echo "demo: booting the worker node"
 echo
@@ -33,7 +36,7 @@ log="$build/demo-$line.log"
 out="$build/demo-$line.out"
 : >"$log"
 "$repo/tests/kernel/vm.sh" --line "$line" --module "$ko" "${bins[@]}" \
-  --script "$here/demo-guest.sh" --log "$log" --timeout 300 >"$out" 2>&1 &
+  --script "$here/demo-guest.sh" --log "$log" --timeout 420 >"$out" 2>&1 &
 vm=$!
 # The guest's narration: console lines that start with "DEMO|".
 tail -n +1 -f "$log" --pid=$vm 2>/dev/null | sed -un 's/^.*DEMO| \{0,1\}//p'

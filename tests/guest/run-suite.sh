@@ -20,20 +20,10 @@ if [ "$suite" = lifetime ]; then
       bins+=(--kmod-from-image "$m")
   done
 fi
-# The Kubernetes node: Debian's ip, iptables (nft), ipvsadm and nginx, and the kernel's
-# bridge, netfilter, NAT and IPVS modules (those that are not built in).
+# The Kubernetes node: Debian's ip, iptables, ipvsadm, nginx and the kernel's modules.
 if [ "$suite" = k8s ]; then
-  moddir="$("$kernel/kernels.sh" moddir "$line")"
-  for b in /usr/sbin/ip /usr/sbin/xtables-nft-multi /usr/sbin/ipvsadm /usr/sbin/nginx; do
-    [ -x "$b" ] || { echo "run-suite: $b missing (make deps installs iproute2, iptables, ipvsadm, nginx)" >&2; exit 1; }
-    bins+=(--bin "$b")
-  done
-  bins+=(--file "/usr/lib/$(gcc -print-multiarch)/xtables:/usr/lib/xtables")
-  for m in bridge nf_tables nft_compat nft_chain_nat nf_nat nf_conntrack nf_defrag_ipv4 \
-      nf_defrag_ipv6 xt_nat xt_MASQUERADE xt_mark xt_comment xt_addrtype xt_statistic \
-      xt_tcpudp xt_multiport nft_masq nft_nat nft_ct ip_vs ip_vs_rr; do
-    grep -q "/$m\.ko" "$moddir/modules.dep" 2>/dev/null && bins+=(--kmod-from-image "$m")
-  done
+  mapfile -t k8s_args < <("$here/k8s-vm-args.sh" "$line")
+  bins+=("${k8s_args[@]}")
 fi
 build="${TOA_BUILD_DIR:-$here/../../build}"
 exec "$kernel/vm.sh" --line "$line" --module "$ko" "${bins[@]}" \

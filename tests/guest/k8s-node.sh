@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: MIT
+# Sourced in the guest (at /k8s-node.sh; tests/guest/k8s-vm-args.sh puts it there): a
+# Kubernetes worker node as kube-proxy and a bridge CNI build it, with Debian's ip,
+# iptables (nft backend), ipvsadm and nginx. Used by tests/guest/k8s.sh and the demo.
+#
+#   load balancer 198.51.100.2 / 2001:db8:ff::2 --> node 192.0.2.1 / 2001:db8::1 (toa0)
+#   NodePort 30080 (nginx) and 30088 (toa-echo-server, libtoa) --> kube-proxy DNAT
+#   (+ MASQUERADE with externalTrafficPolicy: Cluster) --> bridge cni0 192.0.2.65/26,
+#   2001:db8:100::1/64 --> pods pod1 .66 / ::66 and pod2 .67 / ::67 (own netns, veth)
+
+# Debian's ip (netns): busybox's shell would run its own applet for a bare "ip"
+ip() { /bin/ip "$@"; }
+LB="toa-lbsim connect --no-config --timeout 3000"
+REQ=474554202f20485454502f312e300d0a0d0a # GET / HTTP/1.0, CR LF CR LF
+NODE4=192.0.2.1 NODE6=2001:db8::1
+GW4=192.0.2.65 GW6=2001:db8:100::1
+export XTABLES_LIBDIR=/usr/lib/xtables
+mkdir -p /run /var/run /run/netns /tmp/k8s
+# nginx looks its user up even as root
+printf 'root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n' >/etc/passwd
+printf 'root:x:0:\nnogroup:x:65534:\n' >/etc/group
+for t in iptables ip6tables iptables-save ip6tables-save; do ln -sf xtables-nft-multi /bin/$t; done
+
+# node_up: the load balancer's TUN device (persistent), forwarding, the bridge.
+node_up() {
+  toa-lbsim setup --persist >/tmp/k8s/setup.log 2>&1 || fail tun_setup "$(cat /tmp/k8s/setup.log)"
+  sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+  ip link add cni0 type bridge
+  ip addr add $GW4/26 dev cni0
+  ip -6 addr add $GW6/64 dev cni0 nodad
+  ip link set cni0 up
+}
+
+# pod_up <n>: pod n in its own namespace on the bridge, with nginx on 80 (its access
+# log /tmp/k8s/nginx<n>/access.log holds $remote_addr) and toa-echo-server on 8080
+# (/tmp/k8s/echo<n>.log); n=0 is the node's own (hostNetwork) pair on 8090 and 8091.
+pod_up() {
+  n=$1
+  if [ "$n" = 0 ]; then
+    ns= web=8090 echo=8091
+  else
+    ns="ip netns exec pod$n" web=80 echo=8080
+    a4=192.0.2.6$((5 + n)) a6=2001:db8:100::6$((5 + n))
+    ip netns add pod$n
+    ip link add veth$n type veth peer name eth0 netns pod$n
+    ip link set veth$n master cni0 up
+    ip -n pod$n link set lo up
+    ip -n pod$n addr add $a4/26 dev eth0
+    ip -n pod$n -6 addr add $a6/64 dev eth0 nodad
+    ip -n pod$n link set eth0 up
+    ip -n pod$n route add default via $GW4
+    ip -n pod$n -6 route add default via $GW6
+  fi
+  mkdir -p /tmp/k8s/nginx$n
+  cat >/tmp/k8s/nginx$n/nginx.conf <<EOF
+user root root;
+master_process off;
+daemon off;
+pid /tmp/k8s/nginx$n/pid;
+error_log /tmp/k8s/nginx$n/error.log;
+events { worker_connections 256; }
+http {
+    log_format remote '\$remote_addr';
+    access_log /tmp/k8s/nginx$n/access.log remote;
+    client_body_temp_path /tmp/k8s/nginx$n/body; proxy_temp_path /tmp/k8s/nginx$n/proxy;
+    fastcgi_temp_path /tmp/k8s/nginx$n/fcgi; uwsgi_temp_path /tmp/k8s/nginx$n/uwsgi;
+    scgi_temp_path /tmp/k8s/nginx$n/scgi;
+    server { listen $web; listen [::]:$web; location / { return 200 "pod$n\n"; } }
+}
+EOF
+  $ns nginx -e /tmp/k8s/nginx$n/error.log -p /tmp/k8s/nginx$n -c /tmp/k8s/nginx$n/nginx.conf &
+  $ns toa-echo-server "[::]:$echo" >/tmp/k8s/echo$n.log 2>&1 &
+}
+
+# --- kube-proxy's rules ------------------------------------------------------------
+# ipt <iptables|ip6tables> <policy: Cluster|Local>: the nat table kube-proxy's iptables
+# mode writes for a NodePort Service of two endpoints (nginx 30080 -> 80, echo
+# 30088 -> 8080); Local: no KUBE-MARK-MASQ on the way in, only the node's endpoints.
+ipt_rules() {
+  t=$1 policy=$2
+  if [ "$t" = iptables ]; then p1=192.0.2.66 p2=192.0.2.67; else p1="[2001:db8:100::66]" p2="[2001:db8:100::67]"; fi
+  $t -t nat -F; $t -t nat -X 2>/dev/null
+  for c in KUBE-SERVICES KUBE-NODEPORTS KUBE-POSTROUTING KUBE-MARK-MASQ; do $t -t nat -N $c; done
+  $t -t nat -A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+  $t -t nat -A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+  $t -t nat -A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING
+  $t -t nat -A KUBE-MARK-MASQ -j MARK --or-mark 0x4000
+  $t -t nat -A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN
+  $t -t nat -A KUBE-POSTROUTING -j MARK --xor-mark 0x4000
+  $t -t nat -A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully
+  for svc in web:30080:80 echo:30088:8080; do
+    name=${svc%%:*} rest=${svc#*:}; np=${rest%%:*} port=${rest#*:}
+    N=$(echo $name | tr a-z A-Z)
+    $t -t nat -N KUBE-EXT-$N; $t -t nat -N KUBE-SVC-$N
+    $t -t nat -N KUBE-SEP-$N-1; $t -t nat -N KUBE-SEP-$N-2
+    $t -t nat -A KUBE-NODEPORTS -p tcp -m comment --comment "default/$name" -m tcp --dport $np -j KUBE-EXT-$N
+    [ "$policy" = Cluster ] &&
+      $t -t nat -A KUBE-EXT-$N -m comment --comment "masquerade traffic for default/$name external destinations" -j KUBE-MARK-MASQ
+    $t -t nat -A KUBE-EXT-$N -j KUBE-SVC-$N
+    $t -t nat -A KUBE-SVC-$N -m comment --comment "default/$name -> pod1" -m statistic --mode random --probability 0.5 -j KUBE-SEP-$N-1
+    $t -t nat -A KUBE-SVC-$N -m comment --comment "default/$name -> pod2" -j KUBE-SEP-$N-2
+    i=1
+    for p in $p1 $p2; do
+      src=$(echo $p | tr -d '[]')
+      $t -t nat -A KUBE-SEP-$N-$i -s $src -m comment --comment "default/$name" -j KUBE-MARK-MASQ
+      $t -t nat -A KUBE-SEP-$N-$i -p tcp -m comment --comment "default/$name" -m tcp -j DNAT --to-destination $p:$port
+      i=$((i + 1))
+    done
+  done
+  $t -t nat -A KUBE-SERVICES -m comment --comment "kubernetes service nodeports" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS
+}
+
+# kube-proxy's IPVS mode: a virtual server per NodePort on the node's address,
+# masquerading (NAT) forwarding to both pods, and its MASQUERADE of NodePort traffic.
+ipvs_rules() {
+  iptables -t nat -F; iptables -t nat -X 2>/dev/null
+  ip6tables -t nat -F; ip6tables -t nat -X 2>/dev/null
+  ipvsadm -C
+  sysctl -qw net.ipv4.vs.conntrack=1
+  for t in iptables ip6tables; do
+    for c in KUBE-POSTROUTING KUBE-NODE-PORT KUBE-MARK-MASQ; do $t -t nat -N $c; done
+    $t -t nat -A PREROUTING -j KUBE-NODE-PORT
+    $t -t nat -A POSTROUTING -j KUBE-POSTROUTING
+    $t -t nat -A KUBE-MARK-MASQ -j MARK --or-mark 0x4000
+    $t -t nat -A KUBE-NODE-PORT -p tcp -m multiport --dports 30080,30088 -j KUBE-MARK-MASQ
+    $t -t nat -A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN
+    $t -t nat -A KUBE-POSTROUTING -j MARK --xor-mark 0x4000
+    $t -t nat -A KUBE-POSTROUTING -j MASQUERADE --random-fully
+  done
+  for svc in 30080:80 30088:8080; do
+    np=${svc%%:*} port=${svc#*:}
+    ipvsadm -A -t $NODE4:$np -s rr
+    ipvsadm -a -t $NODE4:$np -r 192.0.2.66:$port -m
+    ipvsadm -a -t $NODE4:$np -r 192.0.2.67:$port -m
+    ipvsadm -A -t $GW4:$np -s rr # kube-proxy: a virtual server on every node address
+    ipvsadm -a -t $GW4:$np -r 192.0.2.66:$port -m
+    ipvsadm -a -t $GW4:$np -r 192.0.2.67:$port -m
+    ipvsadm -A -t "[$NODE6]:$np" -s rr
+    ipvsadm -a -t "[$NODE6]:$np" -r "[2001:db8:100::66]:$port" -m
+    ipvsadm -a -t "[$NODE6]:$np" -r "[2001:db8:100::67]:$port" -m
+  done
+}
+
+no_rules() {
+  ipvsadm -C 2>/dev/null
+  for t in iptables ip6tables; do $t -t nat -F; $t -t nat -X 2>/dev/null; done
+}
+
