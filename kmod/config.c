@@ -22,10 +22,6 @@ bool toa_config_syn;
 bool toa_config_guard;
 static DEFINE_MUTEX(toa_config_mutex);
 
-#define TOA_FMT_NAME_(id, kind, len, family, on) [TOA_FMT_##id] = #kind "/" #len,
-static const char *const toa_format_names[__TOA_FMT_MAX] = { TOA_FORMATS(TOA_FMT_NAME_) };
-#undef TOA_FMT_NAME_
-
 static struct toa_config *toa_config_alloc(unsigned int n_trusted)
 {
 	return kzalloc(struct_size((struct toa_config *)NULL, trusted, n_trusted), GFP_KERNEL);
@@ -71,15 +67,6 @@ int toa_config_update(int (*edit)(struct toa_config **cfg, void *arg), void *arg
 	return err;
 }
 
-static bool toa_prefix_match(const u8 *a, const u8 *net, unsigned int prefix)
-{
-	unsigned int bytes = prefix / 8, bits = prefix % 8;
-
-	if (memcmp(a, net, bytes))
-		return false;
-	return !bits || !((a[bytes] ^ net[bytes]) & (0xff00 >> bits));
-}
-
 bool toa_config_trusts(const struct toa_config *cfg, u8 family, const void *saddr)
 {
 	unsigned int i;
@@ -87,92 +74,25 @@ bool toa_config_trusts(const struct toa_config *cfg, u8 family, const void *sadd
 	if (!cfg->n_trusted)
 		return true;
 	for (i = 0; i < cfg->n_trusted; i++)
-		if (cfg->trusted[i].family == family &&
-		    toa_prefix_match(saddr, cfg->trusted[i].addr, cfg->trusted[i].prefix))
+		if (toa_cidr_contains(&cfg->trusted[i], family, saddr))
 			return true;
 	return false;
 }
-
-/* "a.b.c.d/n" or "x:y::z/n" (no prefix: a host). Host bits must be zero. */
-int toa_cidr_parse(const char *s, size_t len, struct toa_cidr *out)
-{
-	char buf[INET6_ADDRSTRLEN + 5];
-	const char *slash, *end;
-	unsigned int prefix, max;
-
-	if (!len || len >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	memset(out, 0, sizeof(*out));
-	slash = strchr(buf, '/');
-	if (in4_pton(buf, -1, out->addr, '/', &end) && end == (slash ? slash : buf + len)) {
-		out->family = 4;
-		max = 32;
-	} else if (in6_pton(buf, -1, out->addr, '/', &end) && end == (slash ? slash : buf + len)) {
-		out->family = 6;
-		max = 128;
-	} else {
-		return -EINVAL;
-	}
-	prefix = max;
-	if (slash && (kstrtouint(slash + 1, 10, &prefix) || prefix > max))
-		return -EINVAL;
-	out->prefix = prefix;
-	return toa_cidr_check(out);
-}
-
-int toa_cidr_check(const struct toa_cidr *c)
-{
-	unsigned int max = c->family == 4 ? 32 : 128, i;
-
-	if ((c->family != 4 && c->family != 6) || c->prefix > max)
-		return -EINVAL;
-	for (i = 0; i < max / 8; i++) {
-		u8 keep = i < c->prefix / 8 ? 0xff :
-			  i == c->prefix / 8 ? (u8)(0xff00 >> (c->prefix % 8)) : 0;
-
-		if (c->addr[i] & ~keep)
-			return -EINVAL;
-	}
-	return 0;
-}
-
-static int toa_formats_print(char *buf, size_t size, u32 mask);
 
 /* Module parameters: each setter edits the published config. */
 
 static int toa_edit_formats(struct toa_config **cfg, void *arg)
 {
-	const char *s = arg;
-	u32 mask = 0;
+	size_t bad, bad_len;
+	u32 mask;
 
-	s = skip_spaces(s);
-	if (sysfs_streq(s, "default")) {
-		mask = TOA_FMT_DEFAULT;
-	} else if (sysfs_streq(s, "all")) {
-		mask = TOA_FMT_ALL;
-	} else if (!sysfs_streq(s, "none") && *s) {
-		while (*s && *s != '\n') {
-			size_t n = strcspn(s, ",\n");
-			int f;
+	if (toa_formats_parse(arg, &mask, &bad, &bad_len)) {
+		char known[96];
 
-			for (f = 0; f < __TOA_FMT_MAX; f++)
-				if (strlen(toa_format_names[f]) == n &&
-				    !strncmp(s, toa_format_names[f], n))
-					break;
-			if (f == __TOA_FMT_MAX) {
-				char known[96];
-
-				toa_formats_print(known, sizeof(known), TOA_FMT_ALL);
-				pr_err("unknown format \"%.*s\" (known: %s)\n", (int)n, s, known);
-				return -EINVAL;
-			}
-			mask |= TOA_FMT_BIT(f);
-			s += n;
-			if (*s == ',')
-				s++;
-		}
+		toa_formats_print(known, sizeof(known), TOA_FMT_ALL);
+		pr_err("unknown format \"%.*s\" (known: %s)\n", (int)bad_len,
+		       (const char *)arg + bad, known);
+		return -EINVAL;
 	}
 	(*cfg)->formats = mask;
 	return 0;
@@ -180,30 +100,17 @@ static int toa_edit_formats(struct toa_config **cfg, void *arg)
 
 static int toa_edit_trusted(struct toa_config **cfg, void *arg)
 {
-	const char *s = skip_spaces(arg);
 	struct toa_cidr cidrs[TOA_TRUSTED_MAX_CIDRS];
-	unsigned int n = 0;
+	size_t bad, bad_len;
+	unsigned int n;
+	int err = toa_trusted_parse(arg, cidrs, TOA_TRUSTED_MAX_CIDRS, &n, &bad, &bad_len);
 
-	if (sysfs_streq(s, "any") || sysfs_streq(s, "none"))
-		s = "";
-	while (*s && *s != '\n') {
-		size_t len = strcspn(s, ", \n");
-
-		if (len) {
-			if (n == TOA_TRUSTED_MAX_CIDRS) {
-				pr_err("more than %d trusted CIDRs\n", TOA_TRUSTED_MAX_CIDRS);
-				return -E2BIG;
-			}
-			if (toa_cidr_parse(s, len, &cidrs[n])) {
-				pr_err("bad trusted CIDR \"%.*s\"\n", (int)len, s);
-				return -EINVAL;
-			}
-			n++;
-		}
-		s += len;
-		while (*s == ',' || *s == ' ')
-			s++;
-	}
+	if (err == -E2BIG)
+		pr_err("more than %d trusted CIDRs\n", TOA_TRUSTED_MAX_CIDRS);
+	else if (err)
+		pr_err("bad trusted CIDR \"%.*s\"\n", (int)bad_len, (const char *)arg + bad);
+	if (err)
+		return err;
 	return toa_config_set_trusted(cfg, cidrs, n);
 }
 
@@ -290,18 +197,6 @@ static int toa_param_set_syn(const char *val, const struct kernel_param *kp)
 static int toa_param_set_guard(const char *val, const struct kernel_param *kp)
 {
 	return toa_param_update(toa_edit_guard, val);
-}
-
-static int toa_formats_print(char *buf, size_t size, u32 mask)
-{
-	int f, n = 0;
-
-	for (f = 0; f < __TOA_FMT_MAX; f++)
-		if (mask & TOA_FMT_BIT(f))
-			n += scnprintf(buf + n, size - n, "%s%s", n ? "," : "", toa_format_names[f]);
-	if (!n)
-		n = scnprintf(buf, size, "none");
-	return n;
 }
 
 static int toa_trusted_print(char *buf, size_t size, const struct toa_config *cfg)

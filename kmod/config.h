@@ -4,13 +4,9 @@
 
 #include <linux/rcupdate.h>
 #include <linux/types.h>
+#include "cfgparse.h"
 #include "toa/uapi.h"
 
-struct toa_cidr {
-	u8 family; /* 4 or 6 */
-	u8 prefix;
-	u8 addr[16]; /* masked to prefix */
-};
 
 /* Immutable once published; replaced whole under RCU, so a change is atomic. */
 struct toa_config {
@@ -46,9 +42,6 @@ int toa_config_update(int (*edit)(struct toa_config **cfg, void *arg), void *arg
 /* In an edit: the trusted list becomes @cidrs (the config grows when it must). */
 int toa_config_set_trusted(struct toa_config **cfg, const struct toa_cidr *cidrs, unsigned int n);
 
-int toa_cidr_parse(const char *s, size_t len, struct toa_cidr *out);
-/* 0 when the prefix fits the family and the host bits are zero. */
-int toa_cidr_check(const struct toa_cidr *c);
 int toa_config_init(void);
 void toa_config_exit(void);
 void toa_config_log(const char *what);
