@@ -256,16 +256,21 @@ bool toa_guard_vouched(const struct sk_buff *skb)
 }
 
 /*
- * In before conntrack (NF_IP_PRI_CONNTRACK, which NAT's DNAT follows), out after
- * everything (SNAT included): the record has the 4-tuple the pod's socket sees.
+ * In before conntrack (NF_IP_PRI_CONNTRACK, which NAT's DNAT follows), from the wire and
+ * from the node's own sockets (a hostNetwork pod's raw socket); out after everything
+ * (SNAT included): the record has the 4-tuple the pod's socket sees.
  */
 static const struct nf_hook_ops toa_guard_ops[] = {
 	{ .hook = toa_guard_in, .pf = NFPROTO_IPV4, .hooknum = NF_INET_PRE_ROUTING,
+	  .priority = NF_IP_PRI_CONNTRACK - 1 },
+	{ .hook = toa_guard_in, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT,
 	  .priority = NF_IP_PRI_CONNTRACK - 1 },
 	{ .hook = toa_guard_out, .pf = NFPROTO_IPV4, .hooknum = NF_INET_POST_ROUTING,
 	  .priority = NF_IP_PRI_LAST },
 #if IS_ENABLED(CONFIG_IPV6)
 	{ .hook = toa_guard_in, .pf = NFPROTO_IPV6, .hooknum = NF_INET_PRE_ROUTING,
+	  .priority = NF_IP6_PRI_CONNTRACK - 1 },
+	{ .hook = toa_guard_in, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT,
 	  .priority = NF_IP6_PRI_CONNTRACK - 1 },
 	{ .hook = toa_guard_out, .pf = NFPROTO_IPV6, .hooknum = NF_INET_POST_ROUTING,
 	  .priority = NF_IP6_PRI_LAST },
