@@ -113,7 +113,8 @@ Random mode (random), besides the connection options above that apply:
   --dry-run            print the cases and expectations without a TUN
   --kernel-minlen N    draw again lists that Linux >= 6.7 drops (see below): 18
                        (default; kernels with TCP-MD5 but no TCP-AO, as Debian's
-                       6.12), 5 (kernels with CONFIG_TCP_AO), 0 (keep them)
+                       6.12), 5 (kernels with CONFIG_TCP_AO), 0 (keep them); also
+                       the rule of the kdrop= field (connect too)
   Each connection prints one line:
     case=I lb=ADDR:PORT at=POSITIONS completes=ack|data|fin
     syn=HEX|- ack=HEX|- data=HEX|-       (the whole option space as sent)
@@ -132,7 +133,8 @@ are skipped; the first TOA wins.
 Kernel drops: Linux >= 6.7 checks the option list before anything else sees it
 (tcp_do_parse_auth_options) and DROPS a segment when it meets a length below 2 or past
 the end while at least 18 bytes (5 with CONFIG_TCP_AO) of options are left. Lines
-of connect and random show `kdrop=PACKETS` for the packets such a kernel drops;
+of connect and random show `kdrop=PACKETS` for the packets such a kernel drops
+(with --kernel-minlen's rule);
 `expect` says it too.
 
 Exit status: 0 when every connection succeeded, 1 when one failed, 2 on bad usage
@@ -637,12 +639,13 @@ const char *completes_str(unsigned c)
 	return c == kAtAck ? "ack" : c == kAtData ? "data" : "fin";
 }
 
-// The packets a Linux >= 6.7 kernel (TCP-MD5, no TCP-AO) drops: " kdrop=syn+ack" or "".
-std::string kdrop_field(const Conn &c)
+// The packets a Linux >= 6.7 kernel drops (--kernel-minlen: 18 with TCP-MD5 and no
+// TCP-AO, 5 with TCP-AO): " kdrop=syn+ack" or "".
+std::string kdrop_field(const Conn &c, unsigned minlen)
 {
 	unsigned p = 0;
-	auto drops = [](const SentOptions &s) {
-		return s.sent && linux_drops_options(s.opts.bytes, s.opts.len, 18);
+	auto drops = [minlen](const SentOptions &s) {
+		return s.sent && linux_drops_options(s.opts.bytes, s.opts.len, minlen);
 	};
 	if (drops(c.sent_syn()))
 		p |= kAtSyn;
@@ -732,7 +735,7 @@ int cmd_connect(Options &o)
 			line += j.ok ? " echo=ok" : "";
 		if (j.ok)
 			line += " close=" + o.close;
-		line += kdrop_field(*j.conn);
+		line += kdrop_field(*j.conn, o.kernel_minlen);
 		if (j.conn->retransmits())
 			line += " retrans=" + std::to_string(j.conn->retransmits());
 		if (!j.ok)
@@ -894,7 +897,7 @@ int cmd_random(Options &o)
 		line += " expect_syn=" + expect_field(e.syn);
 		line += " expect_ack=" + expect_field(e.ack);
 		line += " expect_data=" + expect_field(e.data);
-		line += kdrop_field(*j.conn);
+		line += kdrop_field(*j.conn, o.kernel_minlen);
 		line += " result=" + (j.ok ? std::string("ok") : "fail:" + j.why);
 		for (auto &ch : line)
 			if (ch == '\n')
