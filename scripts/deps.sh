@@ -27,6 +27,8 @@ pkgs=(
   # make deb (debhelper, dh-dkms, lintian); the package tests install them with apt and
   # DKMS in build roots; the node agent is checked with shellcheck
   debhelper dh-dkms dkms lintian dpkg-dev fakeroot shellcheck zstd
+  # the DaemonSet's image (deploy/image): a Debian root made OCI with umoci
+  umoci
 )
 [ "${TOA_DEPS_EXTRA:-}" ] && pkgs+=(${TOA_DEPS_EXTRA})
 
