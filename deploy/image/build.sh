@@ -4,12 +4,11 @@
 # here without any registry: a Debian 13 root by mmdebstrap (minbase: busybox for the
 # metrics server, kmod, make, gcc-14, libc6-dev, libelf1t64 and dwarves for a build
 # against a Debian 13 kernel's headers, and the project's toa-tools and libtoa0 .debs of
-# `make deb`: toa-inspect, toa-agent), the module's sources in
+# `make deb`: toa-inspect, toa-agent, installed with dpkg), the module's sources in
 # /usr/share/toa-agent/src, the metrics CGI; turned into an OCI image with umoci
 # (init, new, insert, config): no daemon, no storage setup, no registry. Writes the OCI
 # layout <build>/image/oci (tag <version>) and <build>/image/toa-agent-<version>.oci.tar
 # (for `ctr -n k8s.io images import` or `podman load`), prints the tar's path.
-# The root is cached in ${TOA_CACHE:-~/.cache/toa}/image/<hash of its inputs>.tar.
 # Needs root (mmdebstrap's root mode) and mmdebstrap, umoci.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -34,7 +33,9 @@ tools_deb="$(ls "$debs"/toa-tools_"$v"_amd64.deb 2>/dev/null || true)"
 lib_deb="$(ls "$debs"/libtoa0_"$v"_amd64.deb 2>/dev/null || true)"
 [ -n "$tools_deb" ] && [ -n "$lib_deb" ] || toa_die "image: no toa-tools/libtoa0 $v in $debs (make deb first)"
 
-pkgs=(busybox kmod make gcc-14 libc6-dev libelf1t64 dwarves xz-utils zstd ca-certificates)
+# The last three: what toa-tools and libtoa0 depend on.
+pkgs=(busybox kmod make gcc-14 libc6-dev libelf1t64 dwarves xz-utils zstd ca-certificates
+      libmnl0 libstdc++6 libgcc-s1)
 out="$build/image"
 rm -rf "$out"
 mkdir -p "$out/src"
@@ -43,24 +44,22 @@ mkdir -p "$out/src/include/toa"
 cp "$repo/include/toa/uapi.h" "$out/src/include/toa/"
 rm -f "$out"/src/kmod/*.o "$out"/src/kmod/*.ko "$out"/src/kmod/*.mod* "$out"/src/kmod/.*.cmd
 
+# The Debian part of the root is cached (${TOA_CACHE:-~/.cache/toa}/image/base-<hash of
+# the package list>.tar): it changes with the list, not with every build of ours. The
+# project's .debs (dpkg -i in the root) and sources are added to it on each build.
 cache="${TOA_CACHE:-$HOME/.cache/toa}/image"
 mkdir -p "$cache"
-key="$( { printf '%s\n' "${pkgs[@]}"; sha256sum "$tools_deb" "$lib_deb" "$here/metrics.cgi" | cut -c1-64;
-          (cd "$out/src" && find . -type f -print0 | sort -z | xargs -0 sha256sum); } | sha256sum | cut -c1-16)"
-tar="$cache/rootfs-$key.tar"
+key="$(printf '%s\n' "${pkgs[@]}" | sha256sum | cut -c1-16)"
+tar="$cache/base-$key.tar"
 exec 9>"$cache/lock"
 flock 9
 t0=$SECONDS
 if [ ! -s "$tar" ]; then
-  toa_info "image: mmdebstrap trixie (${pkgs[*]}, $(basename "$tools_deb"), $(basename "$lib_deb"))"
+  toa_info "image: mmdebstrap trixie (${pkgs[*]})"
   mirror="$(debian_uri debian)"
-  rm -f "$cache"/rootfs-*.tar "$tar.tmp"
-  # The .debs and the sources reach the root through the file-mirror-automount hook and a
-  # customize hook; apt's lists and archives are left out of the image.
+  rm -f "$cache"/base-*.tar "$tar.tmp"
   if ! mmdebstrap --mode=root --variant=minbase --format=tar \
-      --include="$(IFS=,; echo "${pkgs[*]}")" --include="$lib_deb" --include="$tools_deb" \
-      --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
-      --customize-hook="mkdir -p \"\$1/usr/share/toa-agent/www/cgi-bin\" && cp -r '$out/src' \"\$1/usr/share/toa-agent/src\" && cp '$here/metrics.cgi' \"\$1/usr/share/toa-agent/www/cgi-bin/metrics\" && chmod 755 \"\$1/usr/share/toa-agent/www/cgi-bin/metrics\"" \
+      --include="$(IFS=,; echo "${pkgs[*]}")" \
       --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*' \
       --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
       --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
@@ -70,13 +69,27 @@ if [ ! -s "$tar" ]; then
     toa_die "image: mmdebstrap failed (log: $cache/mmdebstrap.log)"
   fi
   mv "$tar.tmp" "$tar"
-  toa_info "image: root in $((SECONDS - t0)) s, $(du -h "$tar" | cut -f1)"
+  toa_info "image: Debian root in $((SECONDS - t0)) s, $(du -h "$tar" | cut -f1)"
 fi
 
-# The OCI image: one layer, the root as it is.
 t1=$SECONDS
-mkdir -p "$out/rootfs"
-tar -xf "$tar" -C "$out/rootfs" --exclude='./dev/*'
+r="$out/rootfs"
+mkdir -p "$r"
+tar -xf "$tar" -C "$r" --exclude='./dev/*'
+# Ours: toa-tools and libtoa0 with dpkg (their dependencies are in the list above), the
+# module's sources, the metrics CGI. dpkg's path excludes are those of the image.
+mkdir -p "$r/tmp/debs"
+cp "$lib_deb" "$tools_deb" "$r/tmp/debs/"
+chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin dpkg \
+  --path-exclude='/usr/share/doc/*' --path-include='/usr/share/doc/*/copyright' \
+  --path-exclude='/usr/share/man/*' -i /tmp/debs/"$(basename "$lib_deb")" /tmp/debs/"$(basename "$tools_deb")" >"$out/dpkg.log" 2>&1 ||
+  { cat "$out/dpkg.log" >&2; toa_die "image: dpkg -i of our packages failed"; }
+rm -rf "$r/tmp/debs"
+mkdir -p "$r/usr/share/toa-agent/www/cgi-bin"
+cp -r "$out/src" "$r/usr/share/toa-agent/src"
+install -m 755 "$here/metrics.cgi" "$r/usr/share/toa-agent/www/cgi-bin/metrics"
+
+# The OCI image: one layer, the root as it is.
 oci="$out/oci"
 umoci init --layout "$oci"
 umoci new --image "$oci:$v"
