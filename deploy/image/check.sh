@@ -35,6 +35,14 @@ check image_agent_no_module_line 'grep -q "no toa module for kernel .* install t
 check image_toa_inspect 'inimg toa-inspect --help >/dev/null 2>&1'
 cgi="$(inimg /usr/share/toa-agent/www/cgi-bin/metrics 2>&1 || true)"
 check image_metrics_cgi 'head -n1 <<<"$cgi" | grep -q "^Status: 503"' "$(head -n1 <<<"$cgi" | tr -d '\r')"
+# Served as the DaemonSet's metrics container serves it (busybox httpd), in a network
+# namespace of its own (loopback only).
+http="$(unshare --net -- sh -c 'ip link set lo up
+  chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin busybox httpd -f -p 127.0.0.1:9476 -h /usr/share/toa-agent/www &
+  p=$!; sleep 0.5
+  chroot "$1" busybox wget -S -O - http://127.0.0.1:9476/cgi-bin/metrics 2>&1
+  kill $p' sh "$r" || true)"
+check image_metrics_http 'grep -q "HTTP/1.1 503" <<<"$http"' "$(grep -m1 HTTP/ <<<"$http" | sed 's/^ *//')"
 # The build against a kernel's headers, for real, in the image's root: Debian 13's 6.12
 # headers (the kernel cache of line 6.12-trixie) at the node's paths: /usr/src, the
 # node's /usr/lib at /host/usr/lib, /lib/modules/<rel>/build. insmod/modprobe/rmmod are
