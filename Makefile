@@ -7,7 +7,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all kmod userspace deps check check-newest demo bench fuzz clean
+.PHONY: all kmod userspace deps deb check check-newest demo bench fuzz clean
 
 all: kmod userspace
 
@@ -20,6 +20,11 @@ kmod:
 
 deps:
 	@scripts/deps.sh
+
+# Debian packages toa-dkms, libtoa0, libtoa-dev, toa-tools (debhelper, dh-dkms), checked
+# with lintian: in $(BUILD)/deb/<version>/ (scripts/deb.sh).
+deb: deps
+	scripts/deb.sh --build $(BUILD)
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)

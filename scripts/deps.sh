@@ -24,6 +24,11 @@ pkgs=(
   # the module is built in a build root of that release (tests/kernel/buildroot.sh), made
   # with mmdebstrap and entered with chroot/unshare (util-linux)
   mmdebstrap util-linux
+  # make deb (debhelper, dh-dkms, lintian); the package tests install them with apt and
+  # DKMS in build roots; the node agent is checked with shellcheck
+  debhelper dh-dkms dkms lintian dpkg-dev fakeroot shellcheck zstd
+  # the DaemonSet's image (deploy/image): a Debian root made OCI with umoci
+  umoci
 )
 [ "${TOA_DEPS_EXTRA:-}" ] && pkgs+=(${TOA_DEPS_EXTRA})
 
@@ -31,6 +36,10 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The manifests' validation (deploy/kubernetes/validate: npm ci): Node.js and npm, from
+# Debian unless the machine has them already (another node package brings npm with it).
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -4,13 +4,22 @@
 # built the way that release's DKMS would build them (its own compiler, headers at
 # /usr/src), cached outside the work tree.
 #
-#   buildroot.sh ensure <suite> [package]...   make sure the root exists and has the base
+#   buildroot.sh ensure <root> [package]...    make sure the root exists and has the base
 #                                              packages and these; prints its path
-#   buildroot.sh path <suite>                  the root of a ready build root
-#   buildroot.sh run <suite> [--bind HOST:GUEST]... [--cd DIR] -- <command>...
+#   buildroot.sh path <root>                   the root of a ready build root
+#   buildroot.sh run <root> [--bind HOST:GUEST]... [--cd DIR] [--overlay DIR] -- <command>...
 #                                              runs a command chrooted in the root, in a
 #                                              private mount namespace (/proc, /dev and the
-#                                              --bind dirs mounted there, gone afterwards)
+#                                              --bind dirs mounted there, gone afterwards);
+#                                              --overlay DIR: the root is the lower layer of
+#                                              an overlayfs whose upper layer is DIR/upper,
+#                                              so what the command writes (apt-get install)
+#                                              stays in DIR and the cached root is unchanged
+#
+# <root> is a Debian suite (bookworm, trixie, sid), or <suite>-<flavour> (trixie-dkms): a
+# root of that suite of its own, for one user (the package tests); such a root made again
+# has just the packages asked for this time (no union: a kernel update drops the old
+# headers). Stable suites get their -updates, -security and -backports archives too.
 #
 # The base packages: make libc6-dev bc bison flex libelf-dev kmod python3 dwarves. A root
 # that lacks a package asked for is made again with the union (a new root, swapped in).
@@ -24,7 +33,7 @@ set -euo pipefail
 BASE_PKGS=(make libc6-dev bc bison flex libelf-dev kmod python3 dwarves)
 
 usage() {
-  sed -n '3,21s/^# \{0,1\}//p' "$0" >&2
+  sed -n '3,29s/^# \{0,1\}//p' "$0" >&2
   exit 2
 }
 
@@ -37,6 +46,7 @@ ensure() {
   shift
   need_root "$suite"
   dir="$(toa_root_dir "$suite")"
+  local dist="${suite%%-*}"
   mkdir -p "$dir"
   exec 9>"$dir/lock"
   flock 9
@@ -51,14 +61,20 @@ ensure() {
       return 0
     fi
     toa_info "build root $suite: adding ${missing[*]} (making it again)"
-    want+=("${have[@]}")
+    [ "$dist" != "$suite" ] || want+=("${have[@]}")
   fi
   toa_need_cmd mmdebstrap mmdebstrap
   local pkgs
   pkgs="$(printf '%s\n' "${want[@]}" | sort -u | xargs)"
-  local mirror
+  local mirror sources=()
   mirror="$(debian_uri debian)"
-  toa_info "build root $suite: mmdebstrap --variant=minbase $suite ($pkgs) from $mirror"
+  sources=("deb $mirror $dist main")
+  case "$dist" in
+    sid|unstable|experimental) ;;
+    *) sources+=("deb $mirror $dist-updates main" "deb $(debian_uri debian-security) $dist-security main"
+                 "deb $mirror $dist-backports main") ;;
+  esac
+  toa_info "build root $suite: mmdebstrap --variant=minbase $dist ($pkgs) from $mirror"
   rm -rf "$dir/root.new" "$dir/ready"
   local log="$dir/mmdebstrap.log"
   # Signatures are checked; the Release file's Valid-Until is not: a mirror that lags
@@ -66,7 +82,7 @@ ensure() {
   if ! mmdebstrap --variant=minbase --include="${pkgs// /,}" \
       --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
       --aptopt='Acquire::Check-Valid-Until "false"' \
-      "$suite" "$dir/root.new" "$mirror" >"$log" 2>&1; then
+      "$dist" "$dir/root.new" "${sources[@]}" >"$log" 2>&1; then
     tail -n 30 "$log" >&2
     rm -rf "$dir/root.new"
     toa_die "build root $suite: mmdebstrap failed (log: $log)"
@@ -97,13 +113,14 @@ path_of() {
 }
 
 run() {
-  local suite="$1" dir root cd=/ binds=() b
+  local suite="$1" dir root cd=/ binds=() b overlay=""
   shift
   need_root "$suite"
   while [ $# -gt 0 ]; do
     case "$1" in
       --bind) binds+=("${2:?--bind needs HOST:GUEST}"); shift 2 ;;
       --cd) cd="${2:?--cd needs a dir}"; shift 2 ;;
+      --overlay) overlay="${2:?--overlay needs a dir}"; shift 2 ;;
       --) shift; break ;;
       *) usage ;;
     esac
@@ -114,20 +131,29 @@ run() {
   toa_need_cmd unshare util-linux
   exec 9>"$dir/lock"
   flock -s 9
+  local lower=""
+  if [ -n "$overlay" ]; then
+    mkdir -p "$overlay/upper" "$overlay/work" "$overlay/merged"
+    overlay="$(cd "$overlay" && pwd)"
+    lower="$root"
+    root="$overlay/merged"
+  fi
   # Mount points first (in the root itself: empty dirs, harmless to other users).
   local spec=()
   for b in "${binds[@]}"; do
     local host="${b%%:*}" guest="${b#*:}"
     [ "$host" != "$b" ] && [ "${guest:0:1}" = / ] || toa_die "--bind wants HOST:/GUEST, got '$b'"
     [ -d "$host" ] || toa_die "build root $suite: no dir $host to bind"
-    mkdir -p "$root$guest"
+    if [ -n "$lower" ]; then mkdir -p "$overlay/upper$guest"; else mkdir -p "$root$guest"; fi
     spec+=("$host" "$root$guest")
   done
   # In a mount namespace of its own: the mounts end with the command.
   unshare --mount --propagation private -- /bin/bash -c '
     set -e
-    root="$1" cd="$2" n="$3"
-    shift 3
+    root="$1" cd="$2" lower="$3" n="$4"
+    shift 4
+    [ -z "$lower" ] || mount -t overlay overlay \
+      -o "lowerdir=$lower,upperdir=${root%/merged}/upper,workdir=${root%/merged}/work" "$root"
     mount -t proc proc "$root/proc"
     mount --rbind /dev "$root/dev"
     while [ "$n" -gt 0 ]; do
@@ -138,7 +164,7 @@ run() {
     cd /
     exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
       /bin/sh -c "cd \"\$0\" && exec \"\$@\"" "$cd" "$@"
-  ' bash "$root" "$cd" "$((${#spec[@]} / 2))" "${spec[@]}" "$@"
+  ' bash "$root" "$cd" "$lower" "$((${#spec[@]} / 2))" "${spec[@]}" "$@"
 }
 
 [ $# -ge 2 ] || usage
