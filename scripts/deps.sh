@@ -29,6 +29,9 @@ pkgs=(
   debhelper dh-dkms dkms lintian dpkg-dev fakeroot shellcheck zstd
   # the DaemonSet's image (deploy/image): a Debian root made OCI with umoci
   umoci
+  # the Kubernetes node in the booted guest (tests/guest/k8s.sh): kube-proxy's rules with
+  # Debian's iptables (nft backend) and ipvsadm; ip (iproute2) for the pods' namespaces
+  iptables ipvsadm
 )
 [ "${TOA_DEPS_EXTRA:-}" ] && pkgs+=(${TOA_DEPS_EXTRA})
 
