@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -15,6 +17,27 @@
 #include <string>
 
 namespace toa::guest {
+
+// The RESULT line that the guest scripts and tests/kernel/vm.sh read; counts it.
+inline void print_result(const std::string &name, bool ok, const std::string &detail, int &pass,
+			 int &fail)
+{
+	std::printf("RESULT %s %s%s%s\n", name.c_str(), ok ? "PASS" : "FAIL",
+		    detail.empty() ? "" : " ", detail.c_str());
+	std::fflush(stdout);
+	(ok ? pass : fail)++;
+}
+
+// A constant of the program (an endpoint, a prefix): E::parse(s), or exit 2.
+template <class E> E parse_or_exit(const char *s)
+{
+	auto e = E::parse(s);
+	if (!e) {
+		std::fprintf(stderr, "bad constant %s\n", s);
+		std::exit(2);
+	}
+	return *e;
+}
 
 // A listening TCP socket on addr:port (IPv6: only IPv6 when v6only); -1 with errno set.
 inline int listen_on(int family, const char *addr, uint16_t port, bool v6only, bool nonblock)

@@ -46,19 +46,12 @@ std::string g_ko;
 
 void result(const std::string &name, bool ok, const std::string &detail = "")
 {
-	std::printf("RESULT %s %s%s%s\n", name.c_str(), ok ? "PASS" : "FAIL",
-		    detail.empty() ? "" : " ", detail.c_str());
-	(ok ? g_pass : g_fail)++;
+	toa::guest::print_result(name, ok, detail, g_pass, g_fail);
 }
 
 Endpoint ep(const char *s)
 {
-	auto e = Endpoint::parse(s);
-	if (!e) {
-		std::fprintf(stderr, "bad endpoint %s\n", s);
-		std::exit(2);
-	}
-	return *e;
+	return toa::guest::parse_or_exit<Endpoint>(s);
 }
 
 const Endpoint kLb4 = ep("198.51.100.2:0");
