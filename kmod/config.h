@@ -18,6 +18,9 @@ struct toa_config {
 	u32 formats; /* TOA_FMT_BIT() mask */
 	bool transparent;
 	bool syn; /* options on the SYN are read too (vendors that write there) */
+	bool uoa; /* the UDP part: UOA carriers read and stripped */
+	u32 uoa_timeout; /* seconds a UDP mapping is kept after its last UOA or lookup */
+	u32 uoa_max; /* at most this many UDP mappings */
 	unsigned int n_trusted;
 	struct toa_cidr trusted[];
 };
@@ -25,6 +28,13 @@ struct toa_config {
 extern struct toa_config __rcu *toa_config;
 /* The published config's syn, for the SYN hook's fast path (no RCU there). */
 extern bool toa_config_syn;
+/* The published config's uoa, for the netfilter hooks' fast path. */
+extern bool toa_config_uoa;
+
+#define TOA_UOA_TIMEOUT_DEFAULT 360
+#define TOA_UOA_TIMEOUT_MAX (24 * 3600)
+#define TOA_UOA_MAX_DEFAULT 65536
+#define TOA_UOA_MAX_MAX (16 * 1024 * 1024)
 
 /* Caller holds rcu_read_lock(). An empty list trusts every source. */
 static inline const struct toa_config *toa_config_get(void)

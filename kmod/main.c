@@ -13,6 +13,7 @@
 #include "stash.h"
 #include "stats.h"
 #include "table.h"
+#include "uoa.h"
 #include "toa/uapi.h"
 
 static int __init toa_init(void)
@@ -42,6 +43,9 @@ static int __init toa_init(void)
 	err = toa_sockopt_init();
 	if (err)
 		goto err_sockopt;
+	err = toa_uoa_init(); /* UDP: its own getsockopt, hooks and table */
+	if (err)
+		goto err_uoa;
 	err = toa_netlink_init();
 	if (err)
 		goto err_netlink;
@@ -49,6 +53,8 @@ static int __init toa_init(void)
 	return 0;
 
 err_netlink:
+	toa_uoa_exit();
+err_uoa:
 	toa_sockopt_exit();
 err_sockopt:
 	toa_hook_exit();
@@ -68,6 +74,7 @@ err_stats:
 static void __exit toa_exit(void)
 {
 	toa_netlink_exit(); /* first the readers (see toa_init) */
+	toa_uoa_exit();
 	toa_sockopt_exit();
 	toa_hook_exit(); /* nothing attached, freed or redirected any more */
 	toa_stash_exit();

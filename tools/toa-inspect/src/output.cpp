@@ -314,18 +314,6 @@ Json &Json::null()
 
 namespace {
 
-void json_endpoint(Json &j, const std::optional<Endpoint> &e)
-{
-	if (!e) {
-		j.null();
-		return;
-	}
-	j.begin_object();
-	j.key("family").value(family_str(e->addr.family));
-	j.key("addr").value(address_str(e->addr));
-	j.key("port").value(static_cast<uint64_t>(e->port));
-	j.end_object();
-}
 
 template <typename T> void json_opt(Json &j, const std::optional<T> &v)
 {
@@ -398,6 +386,22 @@ std::string prom_escape(std::string_view s)
 	return o;
 }
 
+
+} // namespace
+
+void json_endpoint(Json &j, const std::optional<Endpoint> &e)
+{
+	if (!e) {
+		j.null();
+		return;
+	}
+	j.begin_object();
+	j.key("family").value(family_str(e->addr.family));
+	j.key("addr").value(address_str(e->addr));
+	j.key("port").value(static_cast<uint64_t>(e->port));
+	j.end_object();
+}
+
 void print_columns(std::ostream &os, const std::vector<std::vector<std::string>> &rows)
 {
 	if (rows.empty())
@@ -416,8 +420,6 @@ void print_columns(std::ostream &os, const std::vector<std::vector<std::string>>
 		os << line << '\n';
 	}
 }
-
-} // namespace
 
 void json_conn(Json &j, const Conn &c)
 {

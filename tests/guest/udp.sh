@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: MIT
+# In the guest: the module's UDP part, DPVS's UOA (run by tests/guest/run-suite.sh).
+ko="$TOA_MODULES/toa.ko"
+. /result.sh  # pass, fail, check (tests/guest/result.sh)
+stat_total() { awk -v n="$1" '$1 == n { print $NF }' /proc/net/toa_stats; }
+
+insmod "$ko" || { fail insmod; exit 1; }
+check uoa_params '[ "$(cat /sys/module/toa/parameters/uoa)" = Y ] &&
+  [ "$(cat /sys/module/toa/parameters/uoa_timeout)" = 360 ] &&
+  [ "$(cat /sys/module/toa/parameters/uoa_max)" = 65536 ]'
+check uoa_stats_dpvs_layout 'head -n 1 /proc/net/uoa_stats | grep -q "Success *Miss *Invalid|UOA *Got *None *Saved *Ack-Fail"' \
+  "$(head -n 1 /proc/net/uoa_stats)"
+check uoa_stats_percpu 'head -n 1 /proc/net/uoa_stats_percpu | grep -q "^CPU  Success"'
+check uoa_counter_names 'grep -q "^uoa_got " /proc/net/toa_stats && grep -q "^uoa_ack_fail " /proc/net/toa_stats'
+
+toa-udp-e2e cases
+# Every namespace has the hooks, IPv6 included; its mappings are its own.
+unshare -n toa-udp-e2e netns
+out=$(toa-inspect udp 2>&1); rc=$?
+check inspect_udp_lists '[ $rc -eq 0 ] && echo "$out" | grep -q "198.51.100.15:45000 *203.0.113.18:1800 *opp"' "rc=$rc $(echo "$out" | head -n 3)"
+out=$(toa-inspect --json udp 2>&1); rc=$?
+check inspect_udp_json '[ $rc -eq 0 ] && echo "$out" | grep -q "\"carrier\": *\"opp\""' "rc=$rc $(echo "$out" | head -c 300)"
+
+# rmmod and insmod while datagrams and lookups go on.
+toa-udp-e2e load 25 > /tmp/udp-load.out 2>&1 &
+pid=$!
+sleep 3
+cycles=0
+for i in 1 2 3 4 5 6; do
+  rmmod toa || { fail "rmmod_under_udp_load_$i"; continue; }
+  sleep 0.5
+  insmod "$ko" || { fail "insmod_under_udp_load_$i"; continue; }
+  cycles=$((cycles + 1))
+  sleep 2
+done
+check udp_reload_cycles '[ "$cycles" = 6 ]' "cycles=$cycles"
+wait $pid
+cat /tmp/udp-load.out
+check udp_load_rc "grep -q 'RESULT load_no_wrong_answer PASS' /tmp/udp-load.out"
+
+# uoa=N at load: no UDP part at all (DPVS's uoa.ko could take getsockopt 2048).
+rmmod toa
+check insmod_uoa_off 'insmod "$ko" uoa=0'
+check uoa_off_no_proc '[ ! -e /proc/net/uoa_stats ]'
+check uoa_off_message 'dmesg | grep -q "UDP part (UOA) not loaded: uoa=N"'
+check rmmod_final 'rmmod toa'
