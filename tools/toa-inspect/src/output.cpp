@@ -151,6 +151,23 @@ const StatHelp kStatHelp[] = {
 	{"sockopt_no_toa", "getsockopt() calls on a socket without TOA."},
 	{"hook_syn", "Runs of the SYN hook (one per SYN received)."},
 	{"hook_release_cb", "Runs of the accept-time hook (connections with TOA only)."},
+	{"uoa_got", "UDP datagrams with a valid UOA option (either carrier)."},
+	{"uoa_none", "UDP datagrams without UOA."},
+	{"uoa_saved", "UDP mappings made or refreshed from a trusted source."},
+	{"uoa_ack_fail", "DPVS's counter of failed UOA ACKs; no ACK is sent, so always 0."},
+	{"uoa_miss", "UDP mappings that could not be allocated."},
+	{"uoa_lookup_ok", "UOA getsockopt() lookups answered (DPVS's success)."},
+	{"uoa_lookup_miss", "UOA getsockopt() lookups without a mapping (DPVS's miss)."},
+	{"uoa_lookup_invalid", "UOA getsockopt() calls with a short buffer (DPVS's invalid)."},
+	{"uoa_untrusted", "UOA options from untrusted sources: stripped, no mapping."},
+	{"uoa_malformed", "Malformed or truncated UOA carriers, or kind-31 options of a wrong length."},
+	{"uoa_dropped", "Datagrams whose carrier could not be stripped: dropped."},
+	{"uoa_multi", "Datagrams with more than one UOA option (the first wins)."},
+	{"uoa_empty", "Address-only UOA datagrams consumed (not handed to the socket)."},
+	{"uoa_full", "UDP mappings not kept because the table held uoa_max."},
+	{"uoa_expired", "UDP mappings removed after uoa_timeout seconds idle."},
+	{"uoa_replaced", "UDP 4-tuples whose client changed (a reused tuple)."},
+	{"uoa_unsupported", "Protocol-248 packets behind IPv6 extension headers: not read."},
 };
 
 // Length of the valid UTF-8 sequence at s[i], or 0.
