@@ -9,6 +9,8 @@
 //   toa-udp-e2e netns      the basic cases in the caller's (new) network namespace
 //   toa-udp-e2e load SECS  datagrams and lookups while the script reloads the module:
 //                          every answer right or "no mapping"/"no module"
+//   toa-udp-e2e bench PHASE ROUND COUNT SIZES CALLS
+//                          the cost, for tests/bench/udp.sh
 #include "guest_util.hpp"
 #include "udp.hpp"
 
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -541,6 +544,116 @@ int load(int seconds)
 	return failures ? 1 : 0;
 }
 
+
+// The cost (tests/bench/udp.sh, under vm.sh --icount: guest ns = instructions). Prints
+// BENCH <metric> <phase> <round> <ns per operation>.
+double now_ns()
+{
+	timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
+void bench_line(const char *metric, const char *phase, int round, double v)
+{
+	std::printf("BENCH %s %s %d %.2f\n", metric, phase, round, v);
+	std::fflush(stdout);
+}
+
+// Datagrams written into the TUN in batches and read by the server: per datagram.
+double rate(const Server &srv, UoaCarrier c, int count, int flows, uint16_t base)
+{
+	std::string pay(64, 'p');
+	std::vector<std::vector<uint8_t>> pkts;
+	for (int i = 0; i < flows; i++) {
+		UdpDatagram d;
+		d.src = Endpoint{Addr::v4(0xc6336400 | (1 + i / 60000)), static_cast<uint16_t>(base + i % 60000)};
+		d.dst = ep("192.0.2.1:9000");
+		d.carrier = c;
+		d.client = Endpoint{Addr::v4(0xcb007100 | (i % 250)), 7000};
+		d.payload = reinterpret_cast<const uint8_t *>(pay.data());
+		d.paylen = pay.size();
+		pkts.push_back(build_udp_datagram(d));
+	}
+	char buf[2048];
+	double t0 = now_ns();
+	int got = 0;
+	for (int i = 0; i < count; i += 32) {
+		for (int k = 0; k < 32; k++) {
+			auto &p = pkts[(i + k) % flows];
+			tun.write(p.data(), p.size());
+		}
+		for (int k = 0; k < 32; k++)
+			if (recv(srv.fd, buf, sizeof buf, 0) > 0)
+				got++;
+	}
+	double t = now_ns() - t0;
+	if (got < count * 9 / 10)
+		result(std::string("bench_rate_received_") + std::to_string(int(c)), false,
+		       std::to_string(got) + " of " + std::to_string(count));
+	return t / count;
+}
+
+// Lookups of random mappings among @flows made before (DPVS's getsockopt).
+double lookups(const Server &srv, int flows, int calls, uint16_t base)
+{
+	uint32_t x = 12345;
+	double t0 = now_ns();
+	int ok = 0;
+	for (int i = 0; i < calls; i++) {
+		x = x * 1103515245 + 12345;
+		int f = (x >> 8) % flows;
+		Endpoint peer{Addr::v4(0xc6336400 | (1 + f / 60000)), static_cast<uint16_t>(base + f % 60000)};
+		uoa_param_map m{};
+		m.af = AF_INET;
+		std::memcpy(m.saddr, peer.addr.b, 4);
+		m.sport = htons(peer.port);
+		m.dport = htons(9000);
+		socklen_t len = sizeof m;
+		if (!getsockopt(srv.fd, IPPROTO_IP, UOA_SO_GET_LOOKUP, &m, &len))
+			ok++;
+	}
+	double t = now_ns() - t0;
+	if (ok != calls)
+		result("bench_lookup_found_" + std::to_string(flows), false,
+		       std::to_string(ok) + " of " + std::to_string(calls));
+	return t / calls;
+}
+
+int bench(const std::string &phase, int round, int count, const std::string &sizes, int calls)
+{
+	Server s4(AF_INET, 9000);
+	int bufsz = 1 << 22;
+	setsockopt(s4.fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof bufsz);
+	fcntl(s4.fd, F_SETFL, 0); // blocking reads: every datagram of a batch is there
+	timeval tv{1, 0};         // ... or a second, and the datagram is counted missing
+	setsockopt(s4.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	rate(s4, UoaCarrier::None, 256, 1, 1000); // warm-up
+	bench_line("udp_plain", phase.c_str(), round, rate(s4, UoaCarrier::None, count, 1000, 1000));
+	if (phase == "without")
+		return failures ? 1 : 0;
+	bench_line("udp_ipo", phase.c_str(), round, rate(s4, UoaCarrier::Ipo, count, 1000, 1000));
+	bench_line("udp_opp", phase.c_str(), round, rate(s4, UoaCarrier::Opp, count, 1000, 1000));
+	// For comparison, a getsockopt the kernel answers without the module's table.
+	{
+		double t0 = now_ns();
+		for (int i = 0; i < calls; i++) {
+			int v;
+			socklen_t l = sizeof v;
+			getsockopt(s4.fd, SOL_SOCKET, SO_RCVBUF, &v, &l);
+		}
+		bench_line("getsockopt_plain", phase.c_str(), round, (now_ns() - t0) / calls);
+	}
+	std::istringstream is(sizes);
+	std::string tok;
+	while (std::getline(is, tok, ',')) {
+		int flows = std::stoi(tok);
+		rate(s4, UoaCarrier::Opp, flows, flows, 2000); // make the mappings
+		bench_line(("uoa_lookup_" + tok).c_str(), phase.c_str(), round,
+			   lookups(s4, flows, calls, 2000));
+	}
+	return failures ? 1 : 0;
+}
 } // namespace
 
 int main(int argc, char **argv)
@@ -558,6 +671,10 @@ int main(int argc, char **argv)
 		return cases();
 	if (cmd == "netns")
 		return netns_cases();
+	if (cmd == "bench")
+		return bench(argc > 2 ? argv[2] : "with", argc > 3 ? std::atoi(argv[3]) : 1,
+			     argc > 4 ? std::atoi(argv[4]) : 20000, argc > 5 ? argv[5] : "1000",
+			     argc > 6 ? std::atoi(argv[6]) : 20000);
 	if (cmd == "load")
 		return load(argc > 2 ? std::atoi(argv[2]) : 20);
 	std::fprintf(stderr, "usage: toa-udp-e2e cases|netns|load SECONDS\n");
