@@ -43,4 +43,17 @@ rmmod toa
 check insmod_uoa_off 'insmod "$ko" uoa=0'
 check uoa_off_no_proc '[ ! -e /proc/net/uoa_stats ]'
 check uoa_off_message 'dmesg | grep -q "UDP part (UOA) not loaded: uoa=N"'
-check rmmod_final 'rmmod toa'
+check rmmod_uoa_off 'rmmod toa'
+
+# DPVS's uoa.ko loaded (a stand-in that takes getsockopt 2048): toa.ko loads its TCP
+# part, refuses its UDP part with one clear line, and leaves the range to uoa.ko.
+check fake_uoa_insmod 'insmod "$TOA_MODULES/uoa.ko"'
+check insmod_beside_uoa 'insmod "$ko"'
+check beside_uoa_message 'dmesg | grep -q "UDP part (UOA) not loaded: getsockopt 2048..2049 is taken (DPVS.s uoa.ko loaded?)"' \
+  "$(dmesg | grep 'toa:' | tail -n 2)"
+check beside_uoa_no_proc '[ ! -e /proc/net/uoa_stats ]'
+check beside_uoa_tcp_part 'dmesg | tail -n 3 | grep -q "toa load success"'
+out=$(toa-inspect udp 2>&1); rc=$?
+check beside_uoa_inspect_says_why '[ $rc -ne 0 ] && echo "$out" | grep -q "UDP part"' "rc=$rc $out"
+check rmmod_beside_uoa 'rmmod toa'
+check rmmod_fake_uoa 'rmmod uoa'
