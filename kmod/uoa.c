@@ -660,6 +660,12 @@ static int toa_uoa_stats_percpu_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+static int toa_uoa_edit_off(struct toa_config **cfg, void *arg)
+{
+	(*cfg)->uoa = false;
+	return 0;
+}
+
 int toa_uoa_init(void)
 {
 	const struct toa_config *cfg;
@@ -684,6 +690,7 @@ int toa_uoa_init(void)
 		pr_err("UDP part (UOA) not loaded: getsockopt %d..%d is taken (DPVS's uoa.ko loaded?): %d; the TCP part loads without it\n",
 		       UOA_BASE_CTL, TOA_UOA_SO_GET_MAX, err);
 		rhltable_destroy(&toa_uoa_table);
+		toa_config_update(toa_uoa_edit_off, NULL); /* the load line and sysfs say uoa=off */
 		return 0;
 	}
 	if (!proc_create_single("uoa_stats", 0444, init_net.proc_net, toa_uoa_stats_show) ||

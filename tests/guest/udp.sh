@@ -52,7 +52,8 @@ check insmod_beside_uoa 'insmod "$ko"'
 check beside_uoa_message 'dmesg | grep -q "UDP part (UOA) not loaded: getsockopt 2048..2049 is taken (DPVS.s uoa.ko loaded?)"' \
   "$(dmesg | grep 'toa:' | tail -n 2)"
 check beside_uoa_no_proc '[ ! -e /proc/net/uoa_stats ]'
-check beside_uoa_tcp_part 'dmesg | tail -n 3 | grep -q "toa load success"'
+check beside_uoa_tcp_part 'dmesg | tail -n 3 | grep -q "toa load success: .* uoa=off"'
+check beside_uoa_param_off '[ "$(cat /sys/module/toa/parameters/uoa)" = N ]'
 out=$(toa-inspect udp 2>&1); rc=$?
 check beside_uoa_inspect_says_why '[ $rc -ne 0 ] && echo "$out" | grep -q "UDP part"' "rc=$rc $out"
 check rmmod_beside_uoa 'rmmod toa'

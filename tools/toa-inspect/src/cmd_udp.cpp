@@ -99,8 +99,12 @@ int cmd_udp(const std::vector<std::string> &args, Context &ctx)
 		return rc;
 	std::vector<UoaMap> all;
 	Failure f;
-	if (!s.client->dump_uoa(all, f))
+	if (!s.client->dump_uoa(all, f)) {
+		// Kernels before 5.12 or so do not pass a dump's extended ack on: say it here.
+		if (f.err == EOPNOTSUPP && f.extack.empty())
+			f.extack = "the module's UDP part (uoa) is not loaded";
 		return fail(ctx, describe(f, "listing UDP mappings", true));
+	}
 	std::vector<const UoaMap *> shown;
 	for (const auto &m : all)
 		if (matches(a, m))
