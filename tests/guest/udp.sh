@@ -21,6 +21,18 @@ check inspect_udp_lists '[ $rc -eq 0 ] && echo "$out" | grep -q "198.51.100.15:4
 out=$(toa-inspect --json udp 2>&1); rc=$?
 check inspect_udp_json '[ $rc -eq 0 ] && echo "$out" | grep -q "\"carrier\": *\"opp\""' "rc=$rc $(echo "$out" | head -c 300)"
 
+# The simulator's command (toa-lbsim-udp): DPVS's first three datagrams of a flow, no
+# server listening (the hook runs before UDP's port lookup): one mapping, 3 datagrams.
+if command -v toa-lbsim-udp >/dev/null; then
+  out=$(toa-lbsim-udp --lb 198.51.100.30:41000 --server 192.0.2.1:9999 \
+    --client '[2001:db8:c::30]:3000' --carrier ipo --count 3 2>&1); rc=$?
+  check lbsim_udp_sends '[ $rc -eq 0 ]' "rc=$rc $out"
+  out=$(toa-inspect udp --port 9999 --no-header 2>&1)
+  check lbsim_udp_mapping 'echo "$out" | grep -q "192.0.2.1:9999 *198.51.100.30:41000 *\[2001:db8:c::30\]:3000 *ipo *3 "' "$out"
+else
+  echo "RESULT lbsim_udp_mapping SKIP no toa-lbsim-udp in this guest"
+fi
+
 # rmmod and insmod while datagrams and lookups go on.
 toa-udp-e2e load 25 > /tmp/udp-load.out 2>&1 &
 pid=$!
