@@ -100,7 +100,8 @@ int cmd_udp(const std::vector<std::string> &args, Context &ctx)
 	std::vector<UoaMap> all;
 	Failure f;
 	if (!s.client->dump_uoa(all, f)) {
-		// Kernels before 5.12 or so do not pass a dump's extended ack on: say it here.
+		// Some kernels (5.10 and 6.1 seen) do not pass on the extended ack of a dump that
+		// fails to start: say it here.
 		if (f.err == EOPNOTSUPP && f.extack.empty())
 			f.extack = "the module's UDP part (uoa) is not loaded";
 		return fail(ctx, describe(f, "listing UDP mappings", true));
