@@ -52,15 +52,16 @@ check udp_load_rc "grep -q 'RESULT load_no_wrong_answer PASS' /tmp/udp-load.out"
 
 # uoa=N at load: no UDP part at all (DPVS's uoa.ko could take getsockopt 2048).
 rmmod toa
-check insmod_uoa_off 'insmod "$ko" uoa=0'
+check insmod_uoa_off 'insmod "$ko" uoa=0 && sleep 1'
 check uoa_off_no_proc '[ ! -e /proc/net/uoa_stats ]'
 check uoa_off_message 'dmesg | grep -q "UDP part (UOA) not loaded: uoa=N"'
 check rmmod_uoa_off 'rmmod toa'
 
 # DPVS's uoa.ko loaded (a stand-in that takes getsockopt 2048): toa.ko loads its TCP
 # part, refuses its UDP part with one clear line, and leaves the range to uoa.ko.
-check fake_uoa_insmod 'insmod "$TOA_MODULES/uoa.ko"'
-check insmod_beside_uoa 'insmod "$ko"'
+check fake_uoa_insmod 'insmod "$TOA_MODULES/uoa.ko" && sleep 1'
+# (sleep: on 7.x the console prints the load line late, into the RESULT line otherwise)
+check insmod_beside_uoa 'insmod "$ko" && sleep 1'
 check beside_uoa_message 'dmesg | grep -q "UDP part (UOA) not loaded: getsockopt 2048..2049 is taken (DPVS.s uoa.ko loaded?)"' \
   "$(dmesg | grep 'toa:' | tail -n 2)"
 check beside_uoa_no_proc '[ ! -e /proc/net/uoa_stats ]'
