@@ -5,6 +5,7 @@ ko="$TOA_MODULES/toa.ko"
 stat_total() { awk -v n="$1" '$1 == n { print $NF }' /proc/net/toa_stats; }
 
 insmod "$ko" || { fail insmod; exit 1; }
+sleep 1 # the load line on the console first (7.x prints it late)
 check uoa_params '[ "$(cat /sys/module/toa/parameters/uoa)" = Y ] &&
   [ "$(cat /sys/module/toa/parameters/uoa_timeout)" = 360 ] &&
   [ "$(cat /sys/module/toa/parameters/uoa_max)" = 65536 ]'
