@@ -53,9 +53,11 @@ bench: deps
 
 fuzz: deps
 	$(MAKE) userspace
-	cmake --build $(BUILD) --target fuzz_parse fuzz_proxy fuzz_spp fuzz_http
+	cmake --build $(BUILD) --target fuzz_parse fuzz_uoa_parse fuzz_proxy fuzz_spp fuzz_http
 	mkdir -p $(BUILD)/fuzz-corpus
 	$(BUILD)/tests/fuzz/fuzz_parse -runs=10000000 -print_final_stats=1 $(BUILD)/fuzz-corpus tests/fuzz/corpus
+	mkdir -p $(BUILD)/fuzz-corpus-uoa
+	$(BUILD)/tests/fuzz/fuzz_uoa_parse -runs=10000000 -print_final_stats=1 $(BUILD)/fuzz-corpus-uoa tests/fuzz/corpus-uoa
 	for f in proxy spp http; do \
 		mkdir -p $(BUILD)/fuzz-corpus-$$f && \
 		$(BUILD)/tests/fuzz/fuzz_$$f -runs=10000000 -print_final_stats=1 \

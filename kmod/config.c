@@ -20,7 +20,9 @@
 struct toa_config __rcu *toa_config;
 bool toa_config_syn;
 bool toa_config_guard;
+bool toa_config_uoa = true;
 static DEFINE_MUTEX(toa_config_mutex);
+
 
 static struct toa_config *toa_config_alloc(unsigned int n_trusted)
 {
@@ -36,6 +38,9 @@ static struct toa_config *toa_config_copy(const struct toa_config *old)
 		if (cfg) {
 			cfg->formats = TOA_FMT_DEFAULT;
 			cfg->transparent = true;
+			cfg->uoa = true;
+			cfg->uoa_timeout = TOA_UOA_TIMEOUT_DEFAULT;
+			cfg->uoa_max = TOA_UOA_MAX_DEFAULT;
 		}
 		return cfg;
 	}
@@ -60,6 +65,7 @@ int toa_config_update(int (*edit)(struct toa_config **cfg, void *arg), void *arg
 		rcu_assign_pointer(toa_config, cfg);
 		WRITE_ONCE(toa_config_syn, cfg->syn);
 		WRITE_ONCE(toa_config_guard, cfg->guard);
+		WRITE_ONCE(toa_config_uoa, cfg->uoa);
 		if (old)
 			kfree_rcu(old, rcu);
 	}
@@ -162,6 +168,46 @@ static int toa_edit_guard(struct toa_config **cfg, void *arg)
 	return err;
 }
 
+static int toa_edit_uoa(struct toa_config **cfg, void *arg)
+{
+	bool on;
+	int err = kstrtobool(arg, &on);
+
+	if (!err)
+		(*cfg)->uoa = on;
+	return err;
+}
+
+static int toa_edit_uoa_timeout(struct toa_config **cfg, void *arg)
+{
+	unsigned int v;
+	int err = kstrtouint(skip_spaces(arg), 10, &v);
+
+	if (err)
+		return err;
+	if (!v || v > TOA_UOA_TIMEOUT_MAX) {
+		pr_err("uoa_timeout must be 1..%u seconds\n", TOA_UOA_TIMEOUT_MAX);
+		return -EINVAL;
+	}
+	(*cfg)->uoa_timeout = v;
+	return 0;
+}
+
+static int toa_edit_uoa_max(struct toa_config **cfg, void *arg)
+{
+	unsigned int v;
+	int err = kstrtouint(skip_spaces(arg), 10, &v);
+
+	if (err)
+		return err;
+	if (v > TOA_UOA_MAX_MAX) {
+		pr_err("uoa_max must be 0..%u\n", TOA_UOA_MAX_MAX);
+		return -EINVAL;
+	}
+	(*cfg)->uoa_max = v;
+	return 0;
+}
+
 bool toa_config_may_change(void)
 {
 	return net_eq(current->nsproxy->net_ns, &init_net);
@@ -199,6 +245,21 @@ static int toa_param_set_guard(const char *val, const struct kernel_param *kp)
 	return toa_param_update(toa_edit_guard, val);
 }
 
+static int toa_param_set_uoa(const char *val, const struct kernel_param *kp)
+{
+	return toa_param_update(toa_edit_uoa, val);
+}
+
+static int toa_param_set_uoa_timeout(const char *val, const struct kernel_param *kp)
+{
+	return toa_param_update(toa_edit_uoa_timeout, val);
+}
+
+static int toa_param_set_uoa_max(const char *val, const struct kernel_param *kp)
+{
+	return toa_param_update(toa_edit_uoa_max, val);
+}
+
 static int toa_trusted_print(char *buf, size_t size, const struct toa_config *cfg)
 {
 	unsigned int i;
@@ -233,6 +294,12 @@ static int toa_param_get(char *buf, const struct kernel_param *kp)
 		n = scnprintf(buf, PAGE_SIZE, "%c", cfg->transparent ? 'Y' : 'N');
 	else if (which == 3)
 		n = scnprintf(buf, PAGE_SIZE, "%c", cfg->syn ? 'Y' : 'N');
+	else if (which == 4)
+		n = scnprintf(buf, PAGE_SIZE, "%c", cfg->uoa ? 'Y' : 'N');
+	else if (which == 5)
+		n = scnprintf(buf, PAGE_SIZE, "%u", cfg->uoa_timeout);
+	else if (which == 6)
+		n = scnprintf(buf, PAGE_SIZE, "%u", cfg->uoa_max);
 	else
 		n = scnprintf(buf, PAGE_SIZE, "%c", cfg->guard ? 'Y' : 'N');
 	rcu_read_unlock();
@@ -256,8 +323,17 @@ static const struct kernel_param_ops toa_syn_ops = {
 static const struct kernel_param_ops toa_guard_ops = {
 	.set = toa_param_set_guard, .get = toa_param_get,
 };
+static const struct kernel_param_ops toa_uoa_ops = {
+	.set = toa_param_set_uoa, .get = toa_param_get,
+};
+static const struct kernel_param_ops toa_uoa_timeout_ops = {
+	.set = toa_param_set_uoa_timeout, .get = toa_param_get,
+};
+static const struct kernel_param_ops toa_uoa_max_ops = {
+	.set = toa_param_set_uoa_max, .get = toa_param_get,
+};
 
-static const int toa_param_which[5] = { 0, 1, 2, 3, 4 };
+static const int toa_param_which[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
 module_param_cb(formats, &toa_formats_ops, (void *)&toa_param_which[0], 0644);
 MODULE_PARM_DESC(formats, "TOA formats read, kind/len list or default|all|none (default: 254/8,254/20,200/8,253/20,253/8)");
 module_param_cb(trusted, &toa_trusted_ops, (void *)&toa_param_which[1], 0644);
@@ -266,8 +342,15 @@ module_param_cb(transparent, &toa_transparent_ops, (void *)&toa_param_which[2], 
 MODULE_PARM_DESC(transparent, "getpeername()/accept() return the client (default: Y)");
 module_param_cb(syn, &toa_syn_ops, (void *)&toa_param_which[3], 0644);
 MODULE_PARM_DESC(syn, "Also read options on the SYN, for load balancers that write there: LVS FULLNAT, Alibaba CDN (default: N; a later packet's option always wins)");
-module_param_cb(guard, &toa_guard_ops, (void *)&toa_param_which[4], 0644);
+
+module_param_cb(guard, &toa_guard_ops, (void *)&toa_param_which[7], 0644);
 MODULE_PARM_DESC(guard, "Ingress guard: TOA options from untrusted sources become NOPs in the node's namespace before conntrack and NAT; other namespaces (pods) then trust only what it let through (default: N)");
+module_param_cb(uoa, &toa_uoa_ops, (void *)&toa_param_which[4], 0644);
+MODULE_PARM_DESC(uoa, "UDP: read DPVS's UOA (IPv4 option 31, IP protocol 248), strip it, answer getsockopt 2048 (default: Y; N at load: no UDP part at all)");
+module_param_cb(uoa_timeout, &toa_uoa_timeout_ops, (void *)&toa_param_which[5], 0644);
+MODULE_PARM_DESC(uoa_timeout, "UDP: seconds a mapping is kept after its last UOA datagram or lookup (default: 360)");
+module_param_cb(uoa_max, &toa_uoa_max_ops, (void *)&toa_param_which[6], 0644);
+MODULE_PARM_DESC(uoa_max, "UDP: at most this many mappings; a full table is counted (uoa_full), not grown (default: 65536)");
 
 static int toa_edit_nothing(struct toa_config **cfg, void *arg)
 {
@@ -297,10 +380,11 @@ void toa_config_log(const char *what)
 	cfg = toa_config_get();
 	toa_formats_print(formats, sizeof(formats), cfg->formats);
 	toa_trusted_print(trusted, sizeof(trusted), cfg);
-	pr_info("%s: formats=%s transparent=%s syn=%s guard=%s trusted=%s\n", what, formats,
-		cfg->transparent ? "on" : "off", cfg->syn ? "on" : "off",
-		cfg->guard ? "on" : "off", trusted);
+	pr_info("%s: formats=%s transparent=%s syn=%s guard=%s uoa=%s uoa_timeout=%u uoa_max=%u trusted=%s\n",
+		what, formats, cfg->transparent ? "on" : "off", cfg->syn ? "on" : "off",
+		cfg->guard ? "on" : "off", cfg->uoa ? "on" : "off", cfg->uoa_timeout,
+		cfg->uoa_max, trusted);
 	if (!cfg->n_trusted)
-		pr_notice("no trusted sources set: TOA options are accepted from any source\n");
+		pr_notice("no trusted sources set: TOA and UOA options are accepted from any source\n");
 	rcu_read_unlock();
 }

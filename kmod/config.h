@@ -15,6 +15,9 @@ struct toa_config {
 	bool transparent;
 	bool syn; /* options on the SYN are read too (vendors that write there) */
 	bool guard; /* the ingress guard (guard.c) */
+	bool uoa; /* the UDP part: UOA carriers read and stripped */
+	u32 uoa_timeout; /* seconds a UDP mapping is kept after its last UOA or lookup */
+	u32 uoa_max; /* at most this many UDP mappings */
 	unsigned int n_trusted;
 	struct toa_cidr trusted[];
 };
@@ -24,6 +27,13 @@ extern struct toa_config __rcu *toa_config;
 extern bool toa_config_syn;
 /* ... and its guard, for the guard's netfilter hooks. */
 extern bool toa_config_guard;
+/* The published config's uoa, for the netfilter hooks' fast path. */
+extern bool toa_config_uoa;
+
+#define TOA_UOA_TIMEOUT_DEFAULT 360
+#define TOA_UOA_TIMEOUT_MAX (24 * 3600)
+#define TOA_UOA_MAX_DEFAULT 65536
+#define TOA_UOA_MAX_MAX (16 * 1024 * 1024)
 
 /* Caller holds rcu_read_lock(). An empty list trusts every source. */
 static inline const struct toa_config *toa_config_get(void)

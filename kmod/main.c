@@ -14,6 +14,7 @@
 #include "stash.h"
 #include "stats.h"
 #include "table.h"
+#include "uoa.h"
 #include "toa/uapi.h"
 
 static int __init toa_init(void)
@@ -46,6 +47,9 @@ static int __init toa_init(void)
 	err = toa_sockopt_init();
 	if (err)
 		goto err_sockopt;
+	err = toa_uoa_init(); /* UDP: its own getsockopt, hooks and table */
+	if (err)
+		goto err_uoa;
 	err = toa_netlink_init();
 	if (err)
 		goto err_netlink;
@@ -53,6 +57,8 @@ static int __init toa_init(void)
 	return 0;
 
 err_netlink:
+	toa_uoa_exit();
+err_uoa:
 	toa_sockopt_exit();
 err_sockopt:
 	toa_hook_exit();
@@ -74,6 +80,7 @@ err_stats:
 static void __exit toa_exit(void)
 {
 	toa_netlink_exit(); /* first the readers (see toa_init) */
+	toa_uoa_exit();
 	toa_sockopt_exit();
 	toa_hook_exit(); /* nothing attached, freed or redirected any more */
 	toa_guard_exit();

@@ -14,6 +14,7 @@
 #include "netlink.h"
 #include "stats.h"
 #include "table.h"
+#include "uoa.h"
 #include "toa/uapi.h"
 
 static struct genl_family toa_genl_family;
@@ -40,6 +41,9 @@ static const struct nla_policy toa_cfg_policy[TOA_CFG_MAX + 1] = {
 	[TOA_CFG_TRUSTED] = NLA_POLICY_NESTED(toa_trusted_policy),
 	[TOA_CFG_SYN] = NLA_POLICY_MAX(NLA_U8, 1),
 	[TOA_CFG_GUARD] = NLA_POLICY_MAX(NLA_U8, 1),
+	[TOA_CFG_UOA] = NLA_POLICY_MAX(NLA_U8, 1),
+	[TOA_CFG_UOA_TIMEOUT] = { .type = NLA_U32 },
+	[TOA_CFG_UOA_MAX] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy toa_conn_policy[TOA_CONN_MAX + 1] = {
@@ -47,10 +51,16 @@ static const struct nla_policy toa_conn_policy[TOA_CONN_MAX + 1] = {
 	[TOA_CONN_PEER] = NLA_POLICY_NESTED(toa_ep_policy),
 };
 
+static const struct nla_policy toa_uoa_policy[TOA_UOA_MAX + 1] = {
+	[TOA_UOA_LOCAL] = NLA_POLICY_NESTED(toa_ep_policy),
+	[TOA_UOA_PEER] = NLA_POLICY_NESTED(toa_ep_policy),
+};
+
 static const struct nla_policy toa_policy[TOA_A_MAX + 1] = {
 	[TOA_A_VERSION] = { .type = NLA_NUL_STRING },
 	[TOA_A_CONFIG] = NLA_POLICY_NESTED(toa_cfg_policy),
 	[TOA_A_CONN] = NLA_POLICY_NESTED(toa_conn_policy),
+	[TOA_A_UOA] = NLA_POLICY_NESTED(toa_uoa_policy),
 };
 
 /* A reply to a doit request, with the family header and version. */
@@ -114,7 +124,10 @@ static int toa_nl_put_config(struct sk_buff *msg)
 	if (nla_put_u32(msg, TOA_CFG_FORMATS, cfg->formats) ||
 	    nla_put_u8(msg, TOA_CFG_TRANSPARENT, cfg->transparent) ||
 	    nla_put_u8(msg, TOA_CFG_SYN, cfg->syn) ||
-	    nla_put_u8(msg, TOA_CFG_GUARD, cfg->guard))
+	    nla_put_u8(msg, TOA_CFG_GUARD, cfg->guard) ||
+	    nla_put_u8(msg, TOA_CFG_UOA, cfg->uoa) ||
+	    nla_put_u32(msg, TOA_CFG_UOA_TIMEOUT, cfg->uoa_timeout) ||
+	    nla_put_u32(msg, TOA_CFG_UOA_MAX, cfg->uoa_max))
 		goto out;
 	list = nla_nest_start(msg, TOA_CFG_TRUSTED);
 	if (!list)
@@ -207,6 +220,12 @@ static int toa_nl_cfg_apply(struct toa_config **cfgp, void *arg)
 		cfg->syn = nla_get_u8(e->tb[TOA_CFG_SYN]);
 	if (e->tb[TOA_CFG_GUARD])
 		cfg->guard = nla_get_u8(e->tb[TOA_CFG_GUARD]);
+	if (e->tb[TOA_CFG_UOA])
+		cfg->uoa = nla_get_u8(e->tb[TOA_CFG_UOA]);
+	if (e->tb[TOA_CFG_UOA_TIMEOUT])
+		cfg->uoa_timeout = nla_get_u32(e->tb[TOA_CFG_UOA_TIMEOUT]);
+	if (e->tb[TOA_CFG_UOA_MAX])
+		cfg->uoa_max = nla_get_u32(e->tb[TOA_CFG_UOA_MAX]);
 	if (e->tb[TOA_CFG_TRUSTED])
 		return toa_config_set_trusted(cfgp, e->cidrs, e->n);
 	return 0;
@@ -236,6 +255,15 @@ static int toa_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	if (tb[TOA_CFG_FORMATS] && (nla_get_u32(tb[TOA_CFG_FORMATS]) & ~TOA_FMT_ALL)) {
 		NL_SET_ERR_MSG(info->extack, "unknown format bits");
+		return -EINVAL;
+	}
+	if (tb[TOA_CFG_UOA_TIMEOUT] && (!nla_get_u32(tb[TOA_CFG_UOA_TIMEOUT]) ||
+					nla_get_u32(tb[TOA_CFG_UOA_TIMEOUT]) > TOA_UOA_TIMEOUT_MAX)) {
+		NL_SET_ERR_MSG(info->extack, "uoa_timeout must be 1..86400 seconds");
+		return -EINVAL;
+	}
+	if (tb[TOA_CFG_UOA_MAX] && nla_get_u32(tb[TOA_CFG_UOA_MAX]) > TOA_UOA_MAX_MAX) {
+		NL_SET_ERR_MSG(info->extack, "uoa_max must be 0..16777216");
 		return -EINVAL;
 	}
 	e = kzalloc(sizeof(*e), GFP_KERNEL);
@@ -351,60 +379,81 @@ static bool toa_nl_visible(const struct net *caller, const struct sock *sk)
 	return net_eq(caller, &init_net) || net_eq(caller, sock_net(sk));
 }
 
-static int toa_nl_conn_start(struct netlink_callback *cb)
+/* A dump over an rhashtable, resumable across messages: the iterator in cb->args[0]. */
+static int toa_nl_walk_start(struct netlink_callback *cb, struct rhashtable *ht)
 {
 	struct rhashtable_iter *iter = kmalloc(sizeof(*iter), GFP_KERNEL);
 
 	if (!iter)
 		return -ENOMEM;
-	rhashtable_walk_enter(&toa_table, iter);
+	rhashtable_walk_enter(ht, iter);
 	cb->args[0] = (long)iter;
 	return 0;
 }
 
-static int toa_nl_conn_done(struct netlink_callback *cb)
+static int toa_nl_walk_done(struct netlink_callback *cb)
 {
 	struct rhashtable_iter *iter = (struct rhashtable_iter *)cb->args[0];
 
-	rhashtable_walk_exit(iter);
-	kfree(iter);
+	if (iter) {
+		rhashtable_walk_exit(iter);
+		kfree(iter);
+	}
 	return 0;
 }
 
-static int toa_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
+/* @fill puts one object in (0: done or not shown; -EMSGSIZE: the message is full). */
+static int toa_nl_walk_dump(struct sk_buff *skb, struct netlink_callback *cb,
+			    int (*fill)(struct sk_buff *skb, struct netlink_callback *cb, void *obj))
 {
 	struct rhashtable_iter *iter = (struct rhashtable_iter *)cb->args[0];
-	const struct net *caller = sock_net(skb->sk);
-	struct toa_sock *ts;
+	void *obj;
 	int err = 0;
 
 	rhashtable_walk_start(iter);
-	while ((ts = rhashtable_walk_peek(iter))) {
-		struct sock *sk;
-
-		if (IS_ERR(ts)) {
-			if (PTR_ERR(ts) == -EAGAIN) {
+	while ((obj = rhashtable_walk_peek(iter))) {
+		if (IS_ERR(obj)) {
+			if (PTR_ERR(obj) == -EAGAIN) {
 				rhashtable_walk_next(iter);
 				continue;
 			}
-			err = PTR_ERR(ts);
+			err = PTR_ERR(obj);
 			break;
 		}
-		sk = toa_sock_pin(ts);
-		if (sk) {
-			if (toa_nl_visible(caller, sk))
-				err = toa_nl_fill_conn(skb, NETLINK_CB(cb->skb).portid,
-						       cb->nlh->nlmsg_seq, NLM_F_MULTI, sk, ts);
-			sock_gen_put(sk);
-			if (err)
-				break;
-		}
+		err = fill(skb, cb, obj);
+		if (err)
+			break;
 		rhashtable_walk_next(iter);
 	}
 	rhashtable_walk_stop(iter);
 	if (err == -EMSGSIZE && skb->len)
 		return skb->len;
 	return err ?: skb->len;
+}
+
+static int toa_nl_conn_start(struct netlink_callback *cb)
+{
+	return toa_nl_walk_start(cb, &toa_table);
+}
+
+static int toa_nl_conn_one(struct sk_buff *skb, struct netlink_callback *cb, void *obj)
+{
+	struct toa_sock *ts = obj;
+	struct sock *sk = toa_sock_pin(ts);
+	int err = 0;
+
+	if (!sk)
+		return 0;
+	if (toa_nl_visible(sock_net(skb->sk), sk))
+		err = toa_nl_fill_conn(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				       NLM_F_MULTI, sk, ts);
+	sock_gen_put(sk);
+	return err;
+}
+
+static int toa_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return toa_nl_walk_dump(skb, cb, toa_nl_conn_one);
 }
 
 static int toa_nl_ep_parse(const struct nlattr *attr, struct toa_nl_ep *ep,
@@ -495,6 +544,118 @@ static int toa_nl_lookup(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/* UDP mappings (TOA_CMD_GET_UOA). */
+
+static void toa_nl_uoa_ep(struct toa_nl_ep *ep, u16 af, const u8 *addr, __be16 port)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->family = af;
+	memcpy(ep->addr, addr, af == AF_INET ? 4 : 16);
+	ep->port = ntohs(port);
+}
+
+static int toa_nl_fill_uoa(struct sk_buff *msg, u32 portid, u32 seq, int flags,
+			   const struct toa_uoa_map *m)
+{
+	struct toa_nl_ep local, peer, client;
+	unsigned long now = jiffies;
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(msg, portid, seq, &toa_genl_family, flags, TOA_CMD_GET_UOA);
+	if (!hdr)
+		return -EMSGSIZE;
+	toa_nl_uoa_ep(&local, m->key.af, m->daddr, m->key.dport);
+	toa_nl_uoa_ep(&peer, m->key.af, m->key.saddr, m->key.sport);
+	toa_nl_uoa_ep(&client, m->family == 4 ? AF_INET : AF_INET6, m->addr, m->port);
+	nest = nla_nest_start(msg, TOA_A_UOA);
+	if (!nest || toa_nl_put_ep(msg, TOA_UOA_LOCAL, &local) ||
+	    toa_nl_put_ep(msg, TOA_UOA_PEER, &peer) ||
+	    toa_nl_put_ep(msg, TOA_UOA_CLIENT, &client) ||
+	    nla_put_u8(msg, TOA_UOA_CARRIER, READ_ONCE(m->carrier)) ||
+	    nla_put_u64_64bit(msg, TOA_UOA_AGE_MS, jiffies_to_msecs(now - m->born), TOA_UOA_PAD) ||
+	    nla_put_u64_64bit(msg, TOA_UOA_IDLE_MS, jiffies_to_msecs(now - READ_ONCE(m->last)),
+			      TOA_UOA_PAD) ||
+	    nla_put_u32(msg, TOA_UOA_PACKETS, READ_ONCE(m->packets)) ||
+	    nla_put_u32(msg, TOA_UOA_NETNS, m->netns)) {
+		genlmsg_cancel(msg, hdr);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return 0;
+}
+
+static int toa_nl_uoa_start(struct netlink_callback *cb)
+{
+	if (!toa_uoa_loaded) {
+		NL_SET_ERR_MSG(cb->extack, "the module's UDP part (uoa) is not loaded");
+		return -EOPNOTSUPP;
+	}
+	return toa_nl_walk_start(cb, &toa_uoa_table.ht);
+}
+
+static int toa_nl_uoa_one(struct sk_buff *skb, struct netlink_callback *cb, void *obj)
+{
+	const struct net *caller = sock_net(skb->sk);
+	const struct toa_uoa_map *m = obj;
+
+	if (!toa_uoa_live(m) ||
+	    (!net_eq(caller, &init_net) && m->key.net != (unsigned long)caller))
+		return 0;
+	return toa_nl_fill_uoa(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq, NLM_F_MULTI, m);
+}
+
+static int toa_nl_uoa_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return toa_nl_walk_dump(skb, cb, toa_nl_uoa_one);
+}
+
+static int toa_nl_uoa_lookup(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[TOA_UOA_MAX + 1];
+	struct toa_nl_ep local, peer;
+	const struct toa_uoa_map *m;
+	struct sk_buff *msg;
+	int err;
+
+	if (!toa_uoa_loaded) {
+		NL_SET_ERR_MSG(info->extack, "the module's UDP part (uoa) is not loaded");
+		return -EOPNOTSUPP;
+	}
+	if (!info->attrs[TOA_A_UOA]) {
+		NL_SET_ERR_MSG(info->extack, "lookup needs TOA_A_UOA");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, TOA_UOA_MAX, info->attrs[TOA_A_UOA], toa_uoa_policy,
+			       info->extack);
+	if (err)
+		return err;
+	err = toa_nl_ep_parse(tb[TOA_UOA_LOCAL], &local, info->extack) ?:
+	      toa_nl_ep_parse(tb[TOA_UOA_PEER], &peer, info->extack);
+	if (err)
+		return err;
+	if (local.family != peer.family) {
+		NL_SET_ERR_MSG(info->extack, "local and peer families differ");
+		return -EINVAL;
+	}
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	rcu_read_lock();
+	m = toa_uoa_lookup(genl_info_net(info), peer.family, peer.addr, local.addr,
+			   htons(peer.port), htons(local.port));
+	err = m ? toa_nl_fill_uoa(msg, info->snd_portid, info->snd_seq, 0, m) : -ENOENT;
+	rcu_read_unlock();
+	if (err) {
+		nlmsg_free(msg);
+		if (err == -ENOENT)
+			NL_SET_ERR_MSG(info->extack, "no UDP mapping with that 4-tuple");
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
 static const struct genl_ops toa_genl_ops[] = {
 	{
 		.cmd = TOA_CMD_GET_STATS,
@@ -520,7 +681,17 @@ static const struct genl_ops toa_genl_ops[] = {
 		.doit = toa_nl_lookup,
 		.start = toa_nl_conn_start,
 		.dumpit = toa_nl_conn_dump,
-		.done = toa_nl_conn_done,
+		.done = toa_nl_walk_done,
+		.policy = toa_policy,
+		.maxattr = TOA_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = TOA_CMD_GET_UOA,
+		.doit = toa_nl_uoa_lookup,
+		.start = toa_nl_uoa_start,
+		.dumpit = toa_nl_uoa_dump,
+		.done = toa_nl_walk_done,
 		.policy = toa_policy,
 		.maxattr = TOA_A_MAX,
 		.flags = GENL_ADMIN_PERM,

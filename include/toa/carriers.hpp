@@ -275,6 +275,23 @@ result<client> resolve_datagram(const void *buf, std::size_t len, const endpoint
 	return client::from_answer(a);
 }
 
+/// The one call of a UDP server: the datagram socket fd received from peer. An SPP or
+/// PROXY v2 header under the policy, else DPVS's UOA as the kernel kept it
+/// (carrier::uoa), else the peer; *header_len is where the payload begins.
+template <std::size_t N>
+result<client> resolve_datagram(int fd, const void *buf, std::size_t len, const endpoint &peer,
+				const basic_policy<N> &pol, std::size_t *header_len = nullptr) noexcept
+{
+	toa_policy p = pol.raw();
+	toa_answer a;
+	int rc = toa_resolve_datagram_fd(fd, buf, len, &peer.raw(), &p, &a);
+	if (rc < 0)
+		return to_error_code(rc);
+	if (header_len)
+		*header_len = static_cast<std::size_t>(rc);
+	return client::from_answer(a);
+}
+
 } // namespace toa
 
 #endif // TOA_CARRIERS_HPP

@@ -99,6 +99,18 @@ TOA_API int toa_resolve_http(struct toa_answer *ans, const struct toa_policy *p,
 TOA_API int toa_resolve_datagram(const void *buf, size_t len, const struct toa_endpoint *peer,
 				 const struct toa_policy *p, struct toa_answer *out);
 
+/*
+ * The one call of a UDP server, whatever the load balancer sends: the datagram (buf, len)
+ * that socket fd received from peer. An SPP or PROXY v2 header (as
+ * toa_resolve_datagram(), under the policy) names the client; without one, DPVS's UOA
+ * as the kernel kept it (toa_get_datagram_client(): carrier TOA_CARRIER_UOA); else the
+ * peer. Returns the header's length (where the payload begins; 0 without a header) or
+ * toa_resolve_datagram()'s and toa_get_datagram_client()'s errors.
+ */
+TOA_API int toa_resolve_datagram_fd(int fd, const void *buf, size_t len,
+				    const struct toa_endpoint *peer, const struct toa_policy *p,
+				    struct toa_answer *out);
+
 #ifdef __cplusplus
 }
 #endif

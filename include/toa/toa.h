@@ -65,6 +65,8 @@ enum toa_origin {
 	TOA_ORIGIN_PEER = 0,          /* the socket's peer: no TOA or no module */
 	TOA_ORIGIN_OPTION = 1,        /* a TOA option, read by the toa module (kind, len, packet) */
 	TOA_ORIGIN_LEGACY_LOOKUP = 2, /* TOA_SO_GET_LOOKUP (DPVS/Tencent ABI): kind unknown (0) */
+	TOA_ORIGIN_UOA = 3,           /* UDP: DPVS's UOA, a mapping kept by the module (kind 31,
+	                                 len 8 or 20; kmod LEGACY: DPVS's own uoa.ko answered) */
 };
 
 /* Which kernel module answered the lookup. */
@@ -138,6 +140,7 @@ enum toa_carrier {
 	TOA_CARRIER_PROXY_V2 = 3, /* a PROXY protocol v2 header (binary, TCP or UDP) */
 	TOA_CARRIER_SPP = 4,      /* a Simple Proxy Protocol header (UDP) */
 	TOA_CARRIER_HEADER = 5,   /* an HTTP header: toa_answer.header names it */
+	TOA_CARRIER_UOA = 6,      /* UDP: DPVS's UOA (an IPv4 option or IP protocol 248) */
 };
 
 /* One address on the way from the client to this server, and what reported it. */
@@ -190,6 +193,18 @@ TOA_API int toa_answer_format_origin(const struct toa_answer *a, char *buf, size
  * On failure *out is cleared (empty endpoints, TOA_ORIGIN_PEER, TOA_FORMAT_NONE).
  */
 TOA_API int toa_get_client(int fd, struct toa_client *out);
+
+/*
+ * UDP: the real client of the datagrams that socket fd received from peer (the address
+ * recvfrom()/recvmsg() returned), from DPVS's UOA as the toa module (or DPVS's uoa.ko)
+ * kept it: getsockopt(IPPROTO_IP, TOA_UOA_SO_GET_CLIENT), else UOA_SO_GET_LOOKUP, keyed
+ * by peer and the socket's own address. Returns 0 and fills *out: origin TOA_ORIGIN_UOA
+ * with .lb = peer, or TOA_ORIGIN_PEER with .client = peer when there is no mapping or no
+ * module. TOA_E_INVALID (NULL, peer not IPv4/IPv6), TOA_E_BAD_FD, TOA_E_NOT_SOCKET,
+ * TOA_E_BAD_REPLY or -errno. One or two getsockopt() and a getsockname(); no allocation.
+ */
+TOA_API int toa_get_datagram_client(int fd, const struct toa_endpoint *peer,
+				    struct toa_client *out);
 
 /* The socket's own address (getsockname), normalized as above. 0 or a negative code. */
 TOA_API int toa_get_local(int fd, struct toa_endpoint *out);

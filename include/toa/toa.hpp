@@ -340,6 +340,7 @@ enum class origin : std::uint8_t {
 	peer = TOA_ORIGIN_PEER,                   ///< the socket's peer: no TOA, or no module
 	option = TOA_ORIGIN_OPTION,               ///< a TOA option read by the toa module
 	legacy_lookup = TOA_ORIGIN_LEGACY_LOOKUP, ///< TOA_SO_GET_LOOKUP (DPVS/Tencent ABI)
+	uoa = TOA_ORIGIN_UOA,                     ///< UDP: DPVS's UOA, kept by the module
 };
 
 /// Which kernel module answered.
@@ -367,6 +368,8 @@ inline const char *name(origin o) noexcept
 		return "toa";
 	case origin::legacy_lookup:
 		return "legacy lookup";
+	case origin::uoa:
+		return "uoa";
 	}
 	return "unknown";
 }
@@ -379,6 +382,7 @@ enum class carrier : std::uint8_t {
 	proxy_v2 = TOA_CARRIER_PROXY_V2, ///< a PROXY protocol v2 header (TCP or UDP)
 	spp = TOA_CARRIER_SPP,           ///< an SPP header (UDP)
 	header = TOA_CARRIER_HEADER,     ///< an HTTP header (client::header names it)
+	uoa = TOA_CARRIER_UOA,           ///< UDP: DPVS's UOA (IPv4 option or IP protocol 248)
 };
 
 /// One address on the way from the client to this server (struct toa_hop).
@@ -477,6 +481,8 @@ inline const char *name(toa::carrier c) noexcept
 		return "spp";
 	case carrier::header:
 		return "header";
+	case carrier::uoa:
+		return "uoa";
 	}
 	return "unknown";
 }
@@ -513,6 +519,33 @@ inline result<client> get_client(int fd) noexcept
 	if (rc)
 		return to_error_code(rc);
 	return client::from_answer(a);
+}
+
+/// UDP: the real client of the datagrams socket fd received from peer (what recvfrom()
+/// returned), from DPVS's UOA as the module kept it; the peer (origin::peer) when there
+/// is no mapping or no module. See toa_get_datagram_client() in <toa/toa.h>.
+inline result<client> get_datagram_client(int fd, const endpoint &peer) noexcept
+{
+	toa_client c;
+	int rc = toa_get_datagram_client(fd, &peer.raw(), &c);
+	if (rc)
+		return to_error_code(rc);
+	client r = client::from_c(c);
+	if (c.origin == TOA_ORIGIN_UOA)
+		r.carrier = toa::carrier::uoa;
+	r.peer = peer;
+	return r;
+}
+
+/// The same, with the address as recvfrom()/recvmsg() filled it.
+inline result<client> get_datagram_client(int fd, const struct sockaddr *peer,
+					  socklen_t len) noexcept
+{
+	toa_endpoint e;
+	int rc = toa_endpoint_from_sockaddr(peer, len, &e);
+	if (rc)
+		return to_error_code(rc);
+	return get_datagram_client(fd, endpoint(e));
 }
 
 /// The socket's own address (getsockname), v4-mapped normalized to IPv4.

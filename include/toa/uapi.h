@@ -158,7 +158,24 @@ struct toa_client_info {
 	X(GUARD_STRIPPED, guard_stripped)             /* guard: untrusted options NOPed */ \
 	X(GUARD_VOUCHED, guard_vouched)               /* guard: passed on to a namespace */\
 	X(GUARD_UNVOUCHED, guard_unvouched)           /* behind the guard: not passed on */\
-	X(GUARD_VOUCH_FULL, guard_vouch_full)         /* guard: an older record dropped */
+	X(GUARD_VOUCH_FULL, guard_vouch_full)         /* guard: an older record dropped */\
+	X(UOA_GOT, uoa_got)                           /* UDP: datagram with a UOA option */\
+	X(UOA_NONE, uoa_none)                         /* UDP: datagram without */          \
+	X(UOA_SAVED, uoa_saved)                       /* UDP: mapping made or refreshed */  \
+	X(UOA_ACK_FAIL, uoa_ack_fail)                 /* DPVS's; no UOA ACK is sent: 0 */   \
+	X(UOA_MISS, uoa_miss)                         /* mapping could not be allocated */  \
+	X(UOA_LOOKUP_OK, uoa_lookup_ok)               /* UOA getsockopt answered (DPVS's success) */\
+	X(UOA_LOOKUP_MISS, uoa_lookup_miss)           /* ... no mapping (DPVS's miss) */    \
+	X(UOA_LOOKUP_INVALID, uoa_lookup_invalid)     /* ... bad request (DPVS's invalid) */\
+	X(UOA_UNTRUSTED, uoa_untrusted)               /* UOA from an untrusted source */    \
+	X(UOA_MALFORMED, uoa_malformed)               /* malformed or truncated carrier */  \
+	X(UOA_DROPPED, uoa_dropped)                   /* ... that could not be stripped: dropped */\
+	X(UOA_MULTI, uoa_multi)                       /* more UOA options after the first */\
+	X(UOA_EMPTY, uoa_empty)                       /* address-only datagrams consumed */ \
+	X(UOA_FULL, uoa_full)                         /* table full: mapping not kept */    \
+	X(UOA_EXPIRED, uoa_expired)                   /* mappings timed out */              \
+	X(UOA_REPLACED, uoa_replaced)                 /* a 4-tuple's client changed */      \
+	X(UOA_UNSUPPORTED, uoa_unsupported)           /* IPv6 extension headers, fragments */
 
 #define TOA_STAT_ENUM_(id, name) TOA_STAT_##id,
 enum toa_stat { TOA_STATS(TOA_STAT_ENUM_) __TOA_STAT_MAX };
@@ -177,6 +194,9 @@ enum toa_stat { TOA_STATS(TOA_STAT_ENUM_) __TOA_STAT_MAX };
  *                        doit,   CAP_NET_ADMIN   <- TOA_A_CONN { LOCAL, PEER } (the 4-tuple
  *                                                   as the server sees it)
  *                                                -> TOA_A_CONN, or ENOENT
+ *   TOA_CMD_GET_UOA      dumpit, CAP_NET_ADMIN   -> one TOA_A_UOA per message (UDP mappings)
+ *                        doit,   CAP_NET_ADMIN   <- TOA_A_UOA { LOCAL, PEER } (LOCAL's address
+ *                                                   may be the wildcard) -> TOA_A_UOA, ENOENT
  *
  * Attribute tree:
  *   TOA_A_VERSION            string
@@ -188,6 +208,9 @@ enum toa_stat { TOA_STATS(TOA_STAT_ENUM_) __TOA_STAT_MAX };
  *     TOA_CFG_TRANSPARENT    u8, 0 or 1
  *     TOA_CFG_SYN            u8, 0 or 1 (read options on the SYN too)
  *     TOA_CFG_GUARD          u8, 0 or 1 (the ingress guard of the node's namespace)
+ *     TOA_CFG_UOA            u8, 0 or 1 (the UDP part)
+ *     TOA_CFG_UOA_TIMEOUT    u32, seconds
+ *     TOA_CFG_UOA_MAX        u32, mappings
  *     TOA_CFG_TRUSTED        nest (empty: every source is trusted)
  *       TOA_CIDR             nest, repeated
  *         TOA_CIDR_FAMILY    u8, AF_INET or AF_INET6
@@ -203,6 +226,16 @@ enum toa_stat { TOA_STATS(TOA_STAT_ENUM_) __TOA_STAT_MAX };
  *     TOA_CONN_AGE_MS        u64
  *     TOA_CONN_NETNS         u32, inode number of the network namespace
  *     TOA_CONN_PAD           padding for 64-bit alignment, ignore
+ *   TOA_A_UOA                nest
+ *     TOA_UOA_LOCAL          nest endpoint: the datagrams' destination (the server)
+ *     TOA_UOA_PEER           nest endpoint: their source (the load balancer)
+ *     TOA_UOA_CLIENT         nest endpoint: the real client
+ *     TOA_UOA_CARRIER        u8, enum toa_uoa_carrier
+ *     TOA_UOA_AGE_MS         u64, since the mapping was made
+ *     TOA_UOA_IDLE_MS        u64, since its last UOA datagram or lookup
+ *     TOA_UOA_PACKETS        u32, UOA datagrams seen for it
+ *     TOA_UOA_NETNS          u32, inode number of the network namespace
+ *     TOA_UOA_PAD            padding, ignore
  *   endpoint:
  *     TOA_EP_FAMILY          u8, AF_INET or AF_INET6
  *     TOA_EP_ADDR            binary, 4 or 16 bytes
@@ -217,6 +250,7 @@ enum toa_cmd {
 	TOA_CMD_GET_CONFIG,
 	TOA_CMD_SET_CONFIG,
 	TOA_CMD_GET_CONN,
+	TOA_CMD_GET_UOA,
 	__TOA_CMD_MAX
 };
 #define TOA_CMD_MAX (__TOA_CMD_MAX - 1)
@@ -227,6 +261,7 @@ enum toa_attr {
 	TOA_A_STATS,
 	TOA_A_CONFIG,
 	TOA_A_CONN,
+	TOA_A_UOA,
 	__TOA_A_MAX
 };
 #define TOA_A_MAX (__TOA_A_MAX - 1)
@@ -240,6 +275,9 @@ enum toa_cfg_attr {
 	TOA_CFG_TRUSTED,
 	TOA_CFG_SYN, /* u8, 0 or 1: options on the SYN are read too */
 	TOA_CFG_GUARD, /* u8, 0 or 1: the ingress guard */
+	TOA_CFG_UOA,         /* u8, 0 or 1: the UDP part (UOA) on */
+	TOA_CFG_UOA_TIMEOUT, /* u32, seconds a UDP mapping is kept after its last UOA or lookup */
+	TOA_CFG_UOA_MAX,     /* u32, at most this many UDP mappings (a full table is counted) */
 	__TOA_CFG_MAX
 };
 #define TOA_CFG_MAX (__TOA_CFG_MAX - 1)
@@ -284,7 +322,129 @@ enum toa_ep_attr {
 };
 #define TOA_EP_MAX (__TOA_EP_MAX - 1)
 
+enum toa_uoa_attr {
+	TOA_UOA_UNSPEC,
+	TOA_UOA_LOCAL,
+	TOA_UOA_PEER,
+	TOA_UOA_CLIENT,
+	TOA_UOA_CARRIER,
+	TOA_UOA_AGE_MS,
+	TOA_UOA_IDLE_MS,
+	TOA_UOA_PACKETS,
+	TOA_UOA_NETNS,
+	TOA_UOA_PAD,
+	__TOA_UOA_MAX
+};
+#define TOA_UOA_MAX (__TOA_UOA_MAX - 1)
+
 /* At most this many trusted CIDRs. */
 #define TOA_TRUSTED_MAX_CIDRS 64
+
+/*
+ * UDP: DPVS's UOA ("UDP Option of Address", iqiyi/dpvs include/uoa.h), byte for byte.
+ *
+ * The load balancer writes the client into the first datagrams of each flow (and, when a
+ * datagram has no room, into an extra datagram with no payload sent before it), either
+ *  - ipo: as an IPv4 option (kind 31, length 8: IPv4 client; 20: IPv6 client), or
+ *  - opp: in a header of IP protocol 248 between the IP (IPv4 or IPv6) and UDP headers:
+ *    struct toa_opphdr, then options in the IPv4 options' syntax, the UOA one among them.
+ * The module strips the carrier (the socket gets a plain UDP datagram), consumes the
+ * address-only datagrams, and keeps (network namespace, family, source, destination,
+ * ports) -> client for uoa_timeout seconds.
+ */
+#define TOA_UOA_OPT_KIND 31   /* IPOPT_UOA: 31 | IPOPT_CONTROL, not copied */
+#define TOA_UOA_OPT_LEN4 8    /* code, len, port(2), IPv4(4) */
+#define TOA_UOA_OPT_LEN6 20   /* code, len, port(2), IPv6(16) */
+#define TOA_UOA_IPPROTO_OPP 248 /* IPPROTO_OPT */
+#define TOA_UOA_OPP_V4 1      /* opphdr version: the client is IPv4 */
+#define TOA_UOA_OPP_V6 2      /* ... IPv6 */
+
+/* struct ipopt_uoa: the option, data network byte order. */
+struct toa_ipopt_uoa {
+	TOA_U8 code;    /* TOA_UOA_OPT_KIND */
+	TOA_U8 len;     /* TOA_UOA_OPT_LEN4 or TOA_UOA_OPT_LEN6 */
+	TOA_U16 port;   /* client port, network byte order */
+	TOA_U8 addr[];  /* client address, 4 or 16 bytes */
+} __attribute__((__packed__));
+
+/* struct opphdr: version in the high 4 bits of the first byte, reserved (0) in the low. */
+struct toa_opphdr {
+	TOA_U8 ver_rsvd;  /* TOA_UOA_OPP_V4 << 4 or TOA_UOA_OPP_V6 << 4 */
+	TOA_U8 protocol;  /* next protocol: IPPROTO_UDP */
+	TOA_U16 length;   /* network byte order: this header and its options, not the UDP */
+	TOA_U8 options[];
+} __attribute__((__packed__));
+
+/*
+ * getsockopt(fd, IPPROTO_IP, UOA_SO_GET_LOOKUP, &map, &len) on any socket (UDP, IPv4 or
+ * IPv6): DPVS's ABI. In: af, saddr/sport (the peer recvfrom() gave), daddr/dport (the
+ * server's address; daddr may be the wildcard 0.0.0.0 / ::). Out: real_af, real_saddr,
+ * real_sport. af and real_af hold the host-order AF_INET / AF_INET6 (the fields are
+ * declared __be16 in DPVS's header, but hold the plain value); addresses and ports
+ * network order; an IPv4 address in the first 4 bytes of its 16. An IPv4 4-tuple given
+ * as IPv4-mapped IPv6 (a dual-stack socket) is looked up as IPv4 (an extension).
+ * Errors: ENOENT no mapping in the caller's network namespace; EINVAL *optlen shorter
+ * than the structure, or af not AF_INET/AF_INET6; EFAULT bad buffer;
+ * ENOPROTOOPT no module (or its UDP part off at load).
+ *
+ * TOA_UOA_SO_GET_CLIENT (ours) takes the same request in struct toa_uoa_client_info
+ * and answers more: the carrier, the mapping's own destination, its age.
+ */
+#define UOA_BASE_CTL 2048
+#define UOA_SO_SET_MAX UOA_BASE_CTL
+#define UOA_SO_GET_LOOKUP UOA_BASE_CTL
+#define TOA_UOA_SO_GET_CLIENT (UOA_BASE_CTL + 1)
+#define TOA_UOA_SO_GET_MAX TOA_UOA_SO_GET_CLIENT
+
+struct uoa_param_map {
+	/* input */
+	TOA_U16 af;
+	TOA_U8 saddr[16];
+	TOA_U8 daddr[16];
+	TOA_U16 sport;
+	TOA_U16 dport;
+	/* output */
+	TOA_U16 real_af;
+	TOA_U8 real_saddr[16];
+	TOA_U16 real_sport;
+} __attribute__((__packed__));
+
+enum toa_uoa_carrier {
+	TOA_UOA_CARRIER_NONE = 0,
+	TOA_UOA_CARRIER_IPO,   /* IPv4 option */
+	TOA_UOA_CARRIER_OPP,   /* IP protocol 248 */
+	__TOA_UOA_CARRIER_MAX
+};
+
+struct toa_uoa_client_info {
+	/* input, as in struct uoa_param_map */
+	TOA_U16 af;         /* AF_INET or AF_INET6, host order */
+	TOA_U16 sport;      /* network byte order */
+	TOA_U16 dport;
+	TOA_U16 reserved0;  /* 0 */
+	TOA_U8 saddr[16];
+	TOA_U8 daddr[16];   /* may be the wildcard */
+	/* output */
+	TOA_U8 family;      /* AF_INET or AF_INET6: the client's */
+	TOA_U8 carrier;     /* enum toa_uoa_carrier of the last UOA seen */
+	TOA_U16 port;       /* client port, network byte order */
+	TOA_U32 age_ms;     /* since the mapping was made */
+	TOA_U32 idle_ms;    /* since its last UOA datagram or lookup */
+	TOA_U32 packets;    /* UOA datagrams seen for it */
+	TOA_U8 addr[16];    /* client address; IPv4 in the first 4 bytes */
+	TOA_U8 local_addr[16]; /* the mapping's destination (when daddr was the wildcard) */
+};
+
+#if defined(__cplusplus) && __cplusplus >= 201103L
+static_assert(sizeof(struct uoa_param_map) == 58, "uoa_param_map is DPVS's 58 bytes");
+static_assert(sizeof(struct toa_ipopt_uoa) == 4, "ipopt_uoa header");
+static_assert(sizeof(struct toa_opphdr) == 4, "opphdr");
+static_assert(sizeof(struct toa_uoa_client_info) == 88, "toa_uoa_client_info");
+#elif !defined(__KERNEL__) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(struct uoa_param_map) == 58, "uoa_param_map is DPVS's 58 bytes");
+_Static_assert(sizeof(struct toa_ipopt_uoa) == 4, "ipopt_uoa header");
+_Static_assert(sizeof(struct toa_opphdr) == 4, "opphdr");
+_Static_assert(sizeof(struct toa_uoa_client_info) == 88, "toa_uoa_client_info");
+#endif
 
 #endif /* TOA_UAPI_H */

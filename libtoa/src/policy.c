@@ -210,6 +210,8 @@ int toa_answer_format_origin(const struct toa_answer *a, char *buf, size_t len)
 		return toa__emit("PROXY(v2)", 9, buf, len);
 	case TOA_CARRIER_SPP:
 		return toa__emit("SPP", 3, buf, len);
+	case TOA_CARRIER_UOA:
+		return toa_origin_format(&a->toa, buf, len);
 	case TOA_CARRIER_HEADER:
 		n = snprintf(tmp, sizeof(tmp), "header(%.*s)", TOA_HEADER_NAME_MAX - 1, a->header);
 		return toa__emit(tmp, (size_t)n, buf, len);
@@ -337,4 +339,22 @@ int toa_resolve_datagram(const void *buf, size_t len, const struct toa_endpoint 
 		use_proxy(out, &h);
 	}
 	return rc;
+}
+
+int toa_resolve_datagram_fd(int fd, const void *buf, size_t len, const struct toa_endpoint *peer,
+			    const struct toa_policy *p, struct toa_answer *out)
+{
+	struct toa_client c;
+	int rc = toa_resolve_datagram(buf, len, peer, p, out);
+
+	if (rc != 0 || out->carrier != TOA_CARRIER_PEER)
+		return rc; /* a header (or an error): the nearest hop's word */
+	rc = toa_get_datagram_client(fd, peer, &c);
+	if (rc)
+		return rc;
+	if (c.origin == TOA_ORIGIN_UOA) {
+		answer_set(out, &c.client, TOA_CARRIER_UOA, &out->peer);
+		out->toa = c;
+	}
+	return 0;
 }

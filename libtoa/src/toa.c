@@ -272,6 +272,9 @@ int toa_origin_format(const struct toa_client *c, char *buf, size_t len)
 	case TOA_ORIGIN_LEGACY_LOOKUP:
 		s = "TOA(legacy lookup)";
 		return toa__emit(s, strlen(s), buf, len);
+	case TOA_ORIGIN_UOA:
+		s = c->kmod == TOA_KMOD_LEGACY ? "UOA(legacy lookup)" : "UOA";
+		return toa__emit(s, strlen(s), buf, len);
 	case TOA_ORIGIN_OPTION:
 		memcpy(p, "TOA(kind ", 9);
 		p = put_u32(p + 9, c->kind);

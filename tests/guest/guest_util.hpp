@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -39,10 +40,12 @@ template <class E> E parse_or_exit(const char *s)
 	return *e;
 }
 
-// A listening TCP socket on addr:port (IPv6: only IPv6 when v6only); -1 with errno set.
-inline int listen_on(int family, const char *addr, uint16_t port, bool v6only, bool nonblock)
+// A socket of type (SOCK_STREAM, SOCK_DGRAM) bound to addr:port (IPv6: only IPv6 when
+// v6only); -1 with errno set.
+inline int bind_on(int family, int type, const char *addr, uint16_t port, bool v6only,
+		   bool nonblock)
 {
-	int fd = socket(family, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0);
+	int fd = socket(family, type | (nonblock ? SOCK_NONBLOCK : 0), 0);
 	if (fd < 0)
 		return -1;
 	int one = 1;
@@ -64,7 +67,20 @@ inline int listen_on(int family, const char *addr, uint16_t port, bool v6only, b
 		inet_pton(AF_INET6, addr, &s->sin6_addr);
 		len = sizeof(*s);
 	}
-	if (bind(fd, reinterpret_cast<sockaddr *>(&ss), len) || listen(fd, 4096)) {
+	if (bind(fd, reinterpret_cast<sockaddr *>(&ss), len)) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+// A listening TCP socket on addr:port (IPv6: only IPv6 when v6only); -1 with errno set.
+inline int listen_on(int family, const char *addr, uint16_t port, bool v6only, bool nonblock)
+{
+	int fd = bind_on(family, SOCK_STREAM, addr, port, v6only, nonblock);
+	if (fd >= 0 && listen(fd, 4096)) {
 		int e = errno;
 		close(fd);
 		errno = e;

@@ -14,6 +14,8 @@
 # and for each arm64 line <line>:
 #   kernel-module-<line>       run-suite.sh <line> module <arm64 toa-e2e>
 #   kernel-inspect-<line>      run-suite.sh <line> inspect <arm64 toa-e2e> <arm64 toa-inspect>
+#   kernel-udp-<line>          run-suite.sh <line> udp <arm64 toa-udp-e2e> <arm64 toa-inspect>
+#                              <arm64 toa-lbsim-udp>
 #   lbsim.guest_<line>         vm.sh ... tools/lbsim/tests/guest/lbsim_smoke.sh, arm64 simulator
 # (the loops over the lines in tests/guest and tools/lbsim skip the -arm64 lines).
 # `make toa-arm64-guest` builds the same programs by hand.
@@ -40,7 +42,8 @@ endif()
 
 set(TOA_ARM64_GUEST_DIR "${CMAKE_BINARY_DIR}/arm64-guest")
 set(_toa_arm64_build "${CMAKE_CURRENT_LIST_DIR}/build-arm64-guest.sh")
-set(_toa_arm64_targets toa-e2e toa-inspect toa-lbsim lbsim_echo_server lbsim_api_test)
+set(_toa_arm64_targets toa-e2e toa-udp-e2e toa-inspect toa-lbsim toa-lbsim-udp lbsim_echo_server
+  lbsim_api_test)
 set(_toa_arm64_type "${CMAKE_BUILD_TYPE}")
 if(NOT _toa_arm64_type)
   set(_toa_arm64_type RelWithDebInfo)
@@ -48,6 +51,8 @@ endif()
 # Where build-arm64-guest.sh leaves them (the subdirectories of arm64-guest/CMakeLists.txt).
 set(_a "${TOA_ARM64_GUEST_DIR}")
 set(_toa_arm64_e2e "${_a}/guest/toa-e2e")
+set(_toa_arm64_udp "${_a}/guest/toa-udp-e2e")
+set(_toa_arm64_lbsim_udp "${_a}/lbsim/toa-lbsim-udp")
 set(_toa_arm64_inspect "${_a}/toa-inspect/toa-inspect")
 set(_toa_arm64_lbsim "${_a}/lbsim/toa-lbsim")
 set(_toa_arm64_echo "${_a}/lbsim/lbsim_echo_server")
@@ -83,7 +88,10 @@ foreach(_line IN LISTS _toa_arm64_lines)
   add_test(NAME kernel-inspect-${_line}
            COMMAND "${_toa_guest_dir}/run-suite.sh" ${_line} inspect
                    "${_toa_arm64_e2e}" "${_toa_arm64_inspect}")
-  set_tests_properties(kernel-module-${_line} kernel-inspect-${_line} PROPERTIES
+  add_test(NAME kernel-udp-${_line}
+           COMMAND "${_toa_guest_dir}/run-suite.sh" ${_line} udp
+                   "${_toa_arm64_udp}" "${_toa_arm64_inspect}" "${_toa_arm64_lbsim_udp}")
+  set_tests_properties(kernel-module-${_line} kernel-inspect-${_line} kernel-udp-${_line} PROPERTIES
     FIXTURES_REQUIRED "kernel-${_line};arm64-guest"
     TIMEOUT 1200
     LABELS "${_labels}"

@@ -258,6 +258,9 @@ uint16_t ipv4_header_checksum(const uint8_t *hdr, size_t ihl_bytes);
 // computed with the checksum field taken as it is (set it to 0 to compute one;
 // a correct segment sums to 0).
 uint16_t tcp_checksum(const Addr &src, const Addr &dst, const uint8_t *tcp, size_t len);
+// The same for any upper-layer protocol (IPPROTO_UDP, ...).
+uint16_t l4_checksum(const Addr &src, const Addr &dst, uint8_t proto, const uint8_t *l4,
+		     size_t len);
 
 struct Segment {
 	Addr src, dst;

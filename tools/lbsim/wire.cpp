@@ -865,13 +865,19 @@ uint16_t ipv4_header_checksum(const uint8_t *hdr, size_t ihl_bytes)
 
 uint16_t tcp_checksum(const Addr &src, const Addr &dst, const uint8_t *tcp, size_t len)
 {
+	return l4_checksum(src, dst, IPPROTO_TCP, tcp, len);
+}
+
+uint16_t l4_checksum(const Addr &src, const Addr &dst, uint8_t proto, const uint8_t *tcp,
+		     size_t len)
+{
 	uint32_t s = 0;
 	uint8_t ph[8];
 	if (src.is_v4()) {
 		s = csum_add(s, src.b, 4);
 		s = csum_add(s, dst.b, 4);
 		ph[0] = 0;
-		ph[1] = IPPROTO_TCP;
+		ph[1] = proto;
 		ph[2] = len >> 8;
 		ph[3] = len & 0xff;
 		s = csum_add(s, ph, 4);
@@ -880,7 +886,7 @@ uint16_t tcp_checksum(const Addr &src, const Addr &dst, const uint8_t *tcp, size
 		s = csum_add(s, dst.b, 16);
 		put32(ph, static_cast<uint32_t>(len));
 		ph[4] = ph[5] = ph[6] = 0;
-		ph[7] = IPPROTO_TCP;
+		ph[7] = proto;
 		s = csum_add(s, ph, 8);
 	}
 	s = csum_add(s, tcp, len);

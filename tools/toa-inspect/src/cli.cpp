@@ -15,6 +15,7 @@ const Subcommand kSubcommands[] = {
 	{"conns", conns_help, cmd_conns},
 	{"lookup", lookup_help, cmd_lookup},
 	{"config", config_help, cmd_config},
+	{"udp", udp_help, cmd_udp},
 	{nullptr, nullptr, nullptr},
 };
 
@@ -34,6 +35,8 @@ Subcommands:
                             client, like ss; filters by port and address
   lookup LOCAL PEER         the connection with that 4-tuple, as the server
                             sees it
+  udp                       UDP mappings (DPVS's UOA): load balancer and
+                            server endpoints, real client, carrier, age
   config show               the configuration
   config set SETTING VALUE...
                             change the formats read, transparent mode and the
@@ -48,7 +51,7 @@ Options:
 
 Exit status: 0 success; 1 error (module not loaded, permission denied, no
 such connection, refused by the module); 2 bad usage.
-"conns", "lookup" and "config set" need CAP_NET_ADMIN.
+"conns", "lookup", "udp" and "config set" need CAP_NET_ADMIN.
 
 See toa-inspect(8).
 )";

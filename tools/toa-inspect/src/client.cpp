@@ -159,6 +159,22 @@ bool Client::dump_conns(std::vector<Conn> &conns, Failure &f)
 	return false;
 }
 
+bool Client::dump_uoa(std::vector<UoaMap> &maps, Failure &f)
+{
+	for (int attempt = 0; attempt < 3; attempt++) {
+		uint32_t seq = t_.next_seq();
+		nl::Reply r = expect(seq);
+		if (!transact(nl::build_simple(family_.id, TOA_CMD_GET_UOA, true, seq), r, f))
+			return false;
+		if (!r.interrupted) {
+			maps = std::move(r.uoas);
+			return true;
+		}
+	}
+	f.err = EINTR;
+	return false;
+}
+
 bool Client::lookup(const Endpoint &local, const Endpoint &peer, Conn &conn, Failure &f)
 {
 	uint32_t seq = t_.next_seq();

@@ -40,6 +40,8 @@ public:
 	// Sends the fields set in change; now receives the configuration after it.
 	bool set_config(const Config &change, Config &now, Failure &f);
 	bool dump_conns(std::vector<Conn> &conns, Failure &f);
+	// The UDP mappings (TOA_CMD_GET_UOA dump).
+	bool dump_uoa(std::vector<UoaMap> &maps, Failure &f);
 	// ENOENT in f.err: no connection with that 4-tuple.
 	bool lookup(const Endpoint &local, const Endpoint &peer, Conn &conn, Failure &f);
 

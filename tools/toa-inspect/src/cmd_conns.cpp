@@ -93,9 +93,14 @@ bool ConnsArgs::matches(const Conn &c) const
 
 ConnsArgs parse_conns_args(const std::vector<std::string> &args, bool json)
 {
+	return parse_filter_args(args, json, "conns");
+}
+
+ConnsArgs parse_filter_args(const std::vector<std::string> &args, bool json, const char *name)
+{
 	ConnsArgs a;
 	a.json = json;
-	ArgCursor c(args, "conns");
+	ArgCursor c(args, name);
 	std::string v;
 	while (c.next()) {
 		if (c.flag("--json")) {

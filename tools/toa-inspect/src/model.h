@@ -71,6 +71,18 @@ struct Conn {
 	std::optional<uint32_t> netns;   // inode number of the network namespace
 };
 
+// TOA_A_UOA: a UDP mapping (DPVS's UOA).
+struct UoaMap {
+	std::optional<Endpoint> local;   // the datagrams' destination: the server
+	std::optional<Endpoint> peer;    // their source: the load balancer
+	std::optional<Endpoint> client;  // the real client
+	std::optional<uint8_t> carrier;  // enum toa_uoa_carrier
+	std::optional<uint64_t> age_ms;  // since the mapping was made
+	std::optional<uint64_t> idle_ms; // since its last UOA datagram or lookup
+	std::optional<uint32_t> packets; // UOA datagrams seen
+	std::optional<uint32_t> netns;
+};
+
 // The generic netlink controller's answer for "toa".
 struct FamilyInfo {
 	uint16_t id = 0;

@@ -249,6 +249,47 @@ int conn_cb(const nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+// TOA_A_UOA: TOA_UOA_*
+int uoa_cb(const nlattr *a, void *data)
+{
+	auto *l = static_cast<Level<UoaMap> *>(data);
+	UoaMap *m = l->out;
+	auto u64 = [&](std::optional<uint64_t> &dst, const char *what) {
+		if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+			return fail(l->r, std::string("UDP mapping ") + what + " is not a u64");
+		dst = mnl_attr_get_u64(a);
+		return MNL_CB_OK;
+	};
+	auto u32 = [&](std::optional<uint32_t> &dst, const char *what) {
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+			return fail(l->r, std::string("UDP mapping ") + what + " is not a u32");
+		dst = mnl_attr_get_u32(a);
+		return MNL_CB_OK;
+	};
+	switch (mnl_attr_get_type(a)) {
+	case TOA_UOA_LOCAL:
+		return parse_endpoint(a, l->r, "local endpoint", m->local);
+	case TOA_UOA_PEER:
+		return parse_endpoint(a, l->r, "peer endpoint", m->peer);
+	case TOA_UOA_CLIENT:
+		return parse_endpoint(a, l->r, "client endpoint", m->client);
+	case TOA_UOA_CARRIER:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+			return fail(l->r, "UDP mapping carrier is not a u8");
+		m->carrier = mnl_attr_get_u8(a);
+		break;
+	case TOA_UOA_AGE_MS:
+		return u64(m->age_ms, "age");
+	case TOA_UOA_IDLE_MS:
+		return u64(m->idle_ms, "idle time");
+	case TOA_UOA_PACKETS:
+		return u32(m->packets, "packets");
+	case TOA_UOA_NETNS:
+		return u32(m->netns, "netns");
+	}
+	return MNL_CB_OK;
+}
+
 // TOA_CIDR: TOA_CIDR_*
 int cidr_cb(const nlattr *a, void *data)
 {
@@ -383,6 +424,16 @@ int toa_attr_cb(const nlattr *a, void *data)
 		if (mnl_attr_parse_nested(a, conn_cb, &l) < 0)
 			return MNL_CB_ERROR;
 		r->conns.push_back(std::move(c));
+		break;
+	}
+	case TOA_A_UOA: {
+		if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
+			return fail(r, "UDP mapping is not a nest");
+		UoaMap m;
+		Level<UoaMap> l{r, &m};
+		if (mnl_attr_parse_nested(a, uoa_cb, &l) < 0)
+			return MNL_CB_ERROR;
+		r->uoas.push_back(std::move(m));
 		break;
 	}
 	}

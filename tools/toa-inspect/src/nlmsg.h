@@ -54,6 +54,7 @@ struct Reply {
 	std::optional<Stats> stats;         // TOA_A_STATS
 	std::optional<Config> config;       // TOA_A_CONFIG
 	std::vector<Conn> conns;            // every TOA_A_CONN, in order
+	std::vector<UoaMap> uoas;           // every TOA_A_UOA, in order
 	size_t messages = 0;                // data messages parsed
 
 	// How it ended.

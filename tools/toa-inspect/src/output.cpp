@@ -155,6 +155,23 @@ const StatHelp kStatHelp[] = {
 	{"guard_vouched", "Packets with a TOA option the guard let out of the node namespace to a pod."},
 	{"guard_unvouched", "Options in a pod namespace on packets the guard did not let through (not read)."},
 	{"guard_vouch_full", "Records of let-through packets dropped for newer ones before a pod read them."},
+	{"uoa_got", "UDP datagrams with a valid UOA option (either carrier)."},
+	{"uoa_none", "UDP datagrams without UOA."},
+	{"uoa_saved", "UDP mappings made or refreshed from a trusted source."},
+	{"uoa_ack_fail", "DPVS's counter of failed UOA ACKs; no ACK is sent, so always 0."},
+	{"uoa_miss", "UDP mappings that could not be allocated."},
+	{"uoa_lookup_ok", "UOA getsockopt() lookups answered (DPVS's success)."},
+	{"uoa_lookup_miss", "UOA getsockopt() lookups without a mapping (DPVS's miss)."},
+	{"uoa_lookup_invalid", "UOA getsockopt() calls with a short buffer (DPVS's invalid)."},
+	{"uoa_untrusted", "UOA options from untrusted sources: stripped, no mapping."},
+	{"uoa_malformed", "Malformed or truncated UOA carriers, or kind-31 options of a wrong length."},
+	{"uoa_dropped", "Datagrams whose carrier could not be stripped: dropped."},
+	{"uoa_multi", "Datagrams with more than one UOA option (the first wins)."},
+	{"uoa_empty", "Address-only UOA datagrams consumed (not handed to the socket)."},
+	{"uoa_full", "UDP mappings not kept because the table held uoa_max."},
+	{"uoa_expired", "UDP mappings removed after uoa_timeout seconds idle."},
+	{"uoa_replaced", "UDP 4-tuples whose client changed (a reused tuple)."},
+	{"uoa_unsupported", "Protocol-248 packets behind IPv6 extension headers: not read."},
 };
 
 // Length of the valid UTF-8 sequence at s[i], or 0.
@@ -318,18 +335,6 @@ Json &Json::null()
 
 namespace {
 
-void json_endpoint(Json &j, const std::optional<Endpoint> &e)
-{
-	if (!e) {
-		j.null();
-		return;
-	}
-	j.begin_object();
-	j.key("family").value(family_str(e->addr.family));
-	j.key("addr").value(address_str(e->addr));
-	j.key("port").value(static_cast<uint64_t>(e->port));
-	j.end_object();
-}
 
 template <typename T> void json_opt(Json &j, const std::optional<T> &v)
 {
@@ -402,6 +407,22 @@ std::string prom_escape(std::string_view s)
 	return o;
 }
 
+
+} // namespace
+
+void json_endpoint(Json &j, const std::optional<Endpoint> &e)
+{
+	if (!e) {
+		j.null();
+		return;
+	}
+	j.begin_object();
+	j.key("family").value(family_str(e->addr.family));
+	j.key("addr").value(address_str(e->addr));
+	j.key("port").value(static_cast<uint64_t>(e->port));
+	j.end_object();
+}
+
 void print_columns(std::ostream &os, const std::vector<std::vector<std::string>> &rows)
 {
 	if (rows.empty())
@@ -420,8 +441,6 @@ void print_columns(std::ostream &os, const std::vector<std::vector<std::string>>
 		os << line << '\n';
 	}
 }
-
-} // namespace
 
 void json_conn(Json &j, const Conn &c)
 {

@@ -58,6 +58,10 @@ private:
 
 // One connection: the JSON object used by both `conns` and `lookup`.
 void json_conn(Json &j, const Conn &c);
+// An endpoint {"family", "addr", "port"}, or null.
+void json_endpoint(Json &j, const std::optional<Endpoint> &e);
+// Rows of cells in columns two spaces apart.
+void print_columns(std::ostream &os, const std::vector<std::vector<std::string>> &rows);
 // The config object: formats, formats_mask, transparent, trusted.
 void json_config(Json &j, const Config &c);
 

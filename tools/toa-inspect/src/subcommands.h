@@ -52,6 +52,8 @@ struct ConnsArgs {
 	bool matches(const Conn &c) const;
 };
 ConnsArgs parse_conns_args(const std::vector<std::string> &args, bool json);
+// The same filters for another subcommand (its name in the messages).
+ConnsArgs parse_filter_args(const std::vector<std::string> &args, bool json, const char *name);
 void conns_help(std::ostream &os);
 int cmd_conns(const std::vector<std::string> &args, Context &ctx);
 
@@ -73,6 +75,12 @@ struct ConfigArgs {
 ConfigArgs parse_config_args(const std::vector<std::string> &args, bool json);
 void config_help(std::ostream &os);
 int cmd_config(const std::vector<std::string> &args, Context &ctx);
+
+// udp: the filters and options of conns
+using UdpArgs = ConnsArgs;
+UdpArgs parse_udp_args(const std::vector<std::string> &args, bool json);
+void udp_help(std::ostream &os);
+int cmd_udp(const std::vector<std::string> &args, Context &ctx);
 
 // The top-level help.
 void top_help(std::ostream &os);
