@@ -69,7 +69,7 @@ http {
 }
 EOF
   $ns nginx -e /tmp/k8s/nginx$n/error.log -p /tmp/k8s/nginx$n -c /tmp/k8s/nginx$n/nginx.conf &
-  $ns toa-echo-server "[::]:$echo" >/tmp/k8s/echo$n.log 2>&1 &
+  $ns toa-echo-server-static "[::]:$echo" >/tmp/k8s/echo$n.log 2>&1 &
 }
 
 # --- kube-proxy's rules ------------------------------------------------------------

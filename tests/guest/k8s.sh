@@ -178,7 +178,7 @@ out=$(ip netns exec pod1 sh -c 'echo N >/sys/module/toa/parameters/guard' 2>&1);
 check pod_cannot_write_param '[ $rc -ne 0 ] && [ "$(cat /sys/module/toa/parameters/guard)" = Y ]' "rc=$rc $out"
 
 no_rules
-kill $(pidof nginx) $(pidof toa-echo-server) 2>/dev/null
+kill $(pidof nginx) $(pidof toa-echo-server-static) 2>/dev/null
 sleep 0.5
 for n in 1 2; do ip netns del pod$n; done
 toa-lbsim teardown >/dev/null 2>&1
