@@ -532,7 +532,13 @@ void suite_random(int count, uint64_t seed)
 		// Lists this kernel drops cost a wait each (kDropWaitMs): most are drawn again,
 		// one case in twenty keeps whatever comes, so that the drop prediction is
 		// still proven on every run.
-		rcfg.kernel_minlen = rng.chance(5) ? 0 : g_kernel_minlen;
+		// The keep cases avoid lists that turn malformed with 5 to 12 bytes left on a
+		// TCP-AO kernel: one such SYN (6 bytes left) was answered by 7.3.4, so the
+		// walk's exact threshold there is not taken as known.
+		bool keep = rng.chance(5);
+		rcfg.kernel_minlen = keep ? 0 : g_kernel_minlen;
+		rcfg.unsure_lo = keep && g_kernel_minlen < 18 ? g_kernel_minlen : 0;
+		rcfg.unsure_hi = 13;
 		RandomCase rc = random_case(rng, rcfg);
 		bool v6 = rng.chance(40), trusted = rng.chance(70);
 		Case k;

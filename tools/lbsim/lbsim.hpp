@@ -592,6 +592,9 @@ struct RandomConfig {
 	// connection completes on Linux >= 6.7 too (18: Debian's 6.12; 5: kernels with
 	// CONFIG_TCP_AO; 0: allow them).
 	unsigned kernel_minlen = 18;
+	// Also draw again lists that a kernel with minlen unsure_lo drops and one with
+	// unsure_hi does not (0: none): where the exact threshold is not known.
+	unsigned unsure_lo = 0, unsure_hi = 0;
 };
 
 struct RandomCase {

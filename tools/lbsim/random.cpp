@@ -259,7 +259,10 @@ RandomCase random_case(Rng &r, const RandomConfig &cfg)
 			EncodedOptions e;
 			if (!encode_options(l, so, false, e, nullptr))
 				continue;
-			if (!linux_drops_options(e.bytes, e.len, cfg.kernel_minlen))
+			bool unsure = cfg.unsure_lo &&
+				      linux_drops_options(e.bytes, e.len, cfg.unsure_lo) !=
+					      linux_drops_options(e.bytes, e.len, cfg.unsure_hi);
+			if (!unsure && !linux_drops_options(e.bytes, e.len, cfg.kernel_minlen))
 				break;
 		}
 		return l;
