@@ -39,6 +39,12 @@ else
   check insmod_refused_with_ftrace_off '! insmod "$ko" 2>/dev/null'
   check load_error_names_ftrace_enabled 'dmesg | grep -q "toa: cannot load: .*kernel.ftrace_enabled"' \
     "$(dmesg | grep 'toa:' | tail -n 2)"
+  # toa-inspect status names the same reason.
+  out=$(toa-inspect status 2>&1); rc=$?
+  check status_names_failed_load '[ $rc -eq 1 ] && echo "$out" | grep -q "its last load failed: toa: cannot load: .*kernel.ftrace_enabled"' \
+    "rc=$rc $out"
+  out=$(toa-inspect status --json 2>/dev/null)
+  check status_json_last_load_error 'echo "$out" | grep -q "\"loaded\":false,\"last_load_error\":\"toa: cannot load: "' "$out"
 fi
 sysctl -w kernel.ftrace_enabled=1 >/dev/null
 check insmod_after_ftrace_on 'insmod "$ko"'

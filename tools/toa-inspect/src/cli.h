@@ -34,6 +34,9 @@ struct Context {
 	// tests); returns nullptr and an errno on failure.
 	std::function<std::unique_ptr<Transport>(int *err)> open;
 	bool json = false; // --json before the subcommand
+	// Reads the kernel log's messages (read_kernel_log in the tool, a fake in the tests);
+	// unset: not read.
+	std::function<bool(std::vector<std::string> &messages, std::string &err)> kernel_log;
 };
 
 // Runs toa-inspect with args (argv without argv[0]); returns the exit status.

@@ -568,6 +568,8 @@ void print_status_human(std::ostream &os, const Status &s)
 {
 	if (!s.loaded) {
 		os << "module:      not loaded\n";
+		if (!s.last_load_error.empty())
+			os << "last load:   failed: " << printable(s.last_load_error) << '\n';
 		return;
 	}
 	os << "module:      loaded, version " << printable(s.version) << " (generic netlink family \""
@@ -581,6 +583,8 @@ void print_status_json(std::ostream &os, const Status &s)
 	Json j;
 	j.begin_object();
 	j.key("loaded").value(s.loaded);
+	if (!s.loaded && !s.last_load_error.empty())
+		j.key("last_load_error").value(s.last_load_error);
 	if (s.loaded) {
 		j.key("version").value(s.version);
 		j.key("tool_version").value(TOA_VERSION_STRING);

@@ -80,6 +80,7 @@ struct Status {
 	std::string version;   // the module's
 	FamilyInfo family;
 	Config config;
+	std::string last_load_error; // not loaded: the kernel log's reason, if it has one
 };
 void print_status_human(std::ostream &os, const Status &s);
 void print_status_json(std::ostream &os, const Status &s);

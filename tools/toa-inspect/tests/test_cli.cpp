@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "fake_kernel.h"
 #include "json_check.h"
+#include "kernel_log.h"
 #include "nlmsg.h"
 #include "subcommands.h"
 
@@ -29,6 +30,9 @@ protected:
 	FakeKernel kernel;
 	bool socket_fails = false;
 	int opened = 0;
+	bool with_log = false;         // give the CLI a kernel log
+	std::vector<std::string> kmsg; // its messages
+	std::string kmsg_err;          // non-empty: the log is not readable
 
 	Result run(std::vector<std::string> args)
 	{
@@ -42,6 +46,12 @@ protected:
 			}
 			return kernel.transport();
 		};
+		if (with_log)
+			ctx.kernel_log = [this](std::vector<std::string> &m, std::string &e) {
+				m = kmsg;
+				e = kmsg_err;
+				return kmsg_err.empty();
+			};
 		int rc = run_cli(args, ctx);
 		return {rc, out.str(), err.str()};
 	}
@@ -85,6 +95,50 @@ TEST_F(Cli, StatusNotLoadedJson)
 	r = run({"--json"}); // status is the default
 	EXPECT_EQ(r.rc, 1);
 	EXPECT_EQ(r.out, "{\"loaded\":false}\n");
+}
+
+TEST_F(Cli, LastLoadFailureIsTheLastSinceASuccess)
+{
+	EXPECT_EQ(last_load_failure({}), "");
+	EXPECT_EQ(last_load_failure({"toa: toa load success: formats=254/8", "toa: toa unload success"}), "");
+	const std::string hook = "toa: cannot load: kernel function tcp_create_openreq_child cannot "
+				 "be hooked (-22)";
+	EXPECT_EQ(last_load_failure({"toa: toa load success: x", "toa: toa unload success", hook,
+				     "toa: load failed: -22", "e1000: link up"}),
+		  hook);
+	EXPECT_EQ(last_load_failure({hook, "toa: toa load success: formats=254/8"}), "");
+	// Another module's words are not ours.
+	EXPECT_EQ(last_load_failure({"uoa: cannot load: x", "xtoa: cannot load: y"}), "");
+}
+
+TEST_F(Cli, StatusNotLoadedNamesTheLastFailedLoad)
+{
+	kernel.loaded = false;
+	with_log = true;
+	kmsg = {"toa: toa load success: formats=254/8", "toa: toa unload success",
+		"toa: cannot load: ftrace refused the hook on security_inet_conn_request (-16): is "
+		"sysctl kernel.ftrace_enabled 0, or does a livepatch hold it?",
+		"toa: load failed: -16"};
+	Result r = run({"status"});
+	EXPECT_EQ(r.rc, 1);
+	EXPECT_EQ(r.out, "");
+	EXPECT_EQ(r.err, std::string(kNotLoaded) + "toa-inspect: its last load failed: " + kmsg[2] + "\n");
+	r = run({"status", "--json"});
+	EXPECT_EQ(r.rc, 1);
+	EXPECT_EQ(r.out, "{\"loaded\":false,\"last_load_error\":\"toa: cannot load: ftrace refused "
+			 "the hook on security_inet_conn_request (-16): is sysctl kernel.ftrace_enabled "
+			 "0, or does a livepatch hold it?\"}\n");
+	// Loaded again since: nothing to name.
+	kmsg.push_back("toa: toa load success: formats=254/8");
+	r = run({"status", "--json"});
+	EXPECT_EQ(r.out, "{\"loaded\":false}\n");
+	// Without access to the log it says where the reason would be.
+	kmsg_err = "/dev/kmsg: Operation not permitted";
+	r = run({"status"});
+	EXPECT_EQ(r.rc, 1);
+	EXPECT_EQ(r.err, std::string(kNotLoaded) +
+				 "toa-inspect: the kernel log, which names why a load failed, is not "
+				 "readable here (/dev/kmsg: Operation not permitted)\n");
 }
 
 TEST_F(Cli, EverySubcommandSaysNotLoaded)
