@@ -5,12 +5,14 @@
  * A hook at the entry of the kernel's inet_getname()/inet6_getname(), whatever
  * proto_ops table called it (the socket's own, kTLS's or sockmap's copies of it, a
  * listener's on accept): for a TOA socket in transparent mode, when the client fits
- * the socket's family, the call goes on in toa_getname() below instead, with the same
- * arguments (IPMODIFY, as livepatch does); every other call goes on into the kernel's
- * function untouched. No socket or table is ever pointed at the module.
+ * the socket's family, the hook writes the client into the caller's buffer and the call
+ * goes on in a function of ours that only returns its length (IPMODIFY, as livepatch
+ * does): one table lookup in all. Every other call goes on into the kernel's function
+ * untouched. No socket or table is ever pointed at the module.
  *
- * Lifetime: toa_getname() runs in the calling task with preemption on; the hooks'
- * teardown waits for such tasks with RCU Tasks (hook.c) before the module goes.
+ * Lifetime: the toa_getname_*() functions run in the calling task with preemption on;
+ * the hooks' teardown waits for such tasks with RCU Tasks (hook.c) before the module
+ * goes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -56,49 +58,33 @@ static int toa_fill_peer(struct sockaddr *uaddr, unsigned short sock_family, con
 }
 
 /*
- * In place of inet_getname()/inet6_getname(), with their checks for a peer address,
- * for a TOA socket the hook chose (so without the cgroup BPF getpeername hook: the
- * address given is the client's). The caller holds the socket, so its entry cannot go;
- * had it gone all the same, the answer is the socket's own peer, as the kernel's.
+ * Where a call the hook answered goes on, in place of inet_getname()/inet6_getname():
+ * the hook wrote the client into the caller's buffer already (so the cgroup BPF
+ * getpeername hook does not run: the address given is the client's).
  */
-static int notrace toa_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+static int notrace toa_getname_in(struct socket *sock, struct sockaddr *uaddr, int peer)
 {
-	struct sock *sk = sock->sk;
-	const struct toa_sock *ts;
-	u8 addr[16], family = 0;
-	__be16 port = 0;
+	return sizeof(struct sockaddr_in);
+}
 
-	if (!READ_ONCE(inet_sk(sk)->inet_dport) ||
-	    (((1 << READ_ONCE(sk->sk_state)) & (TCPF_CLOSE | TCPF_SYN_SENT)) && peer == 1))
-		return -ENOTCONN;
-	rcu_read_lock();
-	ts = toa_table_lookup(sk);
-	if (ts && toa_sock_live(ts, sk) && toa_fits(ts, sk->sk_family)) {
-		family = ts->family;
-		port = ts->port;
-		memcpy(addr, ts->addr, sizeof(addr));
-	}
-	rcu_read_unlock();
-	if (family) {
-		toa_stat_inc(GETNAME_TOA_OK);
-		return toa_fill_peer(uaddr, sk->sk_family, addr, family, port);
-	}
-	toa_stat_inc(GETNAME_TOA_EMPTY);
-#if IS_ENABLED(CONFIG_IPV6)
-	if (sk->sk_family == AF_INET6)
-		return toa_fill_peer(uaddr, AF_INET6, (const u8 *)&sk->sk_v6_daddr, 6,
-				     inet_sk(sk)->inet_dport);
-#endif
-	return toa_fill_peer(uaddr, AF_INET, (const u8 *)&inet_sk(sk)->inet_daddr, 4,
-			     inet_sk(sk)->inet_dport);
+static int notrace toa_getname_in6(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	return sizeof(struct sockaddr_in6);
+}
+
+static int notrace toa_getname_notconn(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	return -ENOTCONN;
 }
 
 TOA_FTRACE_CALLBACK(toa_getname_hook)
 {
 	const struct socket *sock = (const struct socket *)toa_ftrace_arg(fregs, 0);
+	struct sockaddr *uaddr = (struct sockaddr *)toa_ftrace_arg(fregs, 1);
 	int peer = (int)toa_ftrace_arg(fregs, 2);
 	const struct toa_sock *ts;
 	const struct sock *sk;
+	int (*answer)(struct socket *, struct sockaddr *, int);
 
 	if (!peer || !atomic_read(&toa_table.nelems))
 		return;
@@ -109,12 +95,24 @@ TOA_FTRACE_CALLBACK(toa_getname_hook)
 	ts = toa_table_lookup(sk);
 	if (!ts || !toa_sock_live(ts, sk))
 		goto out;
-	if (!(READ_ONCE(ts->flags) & TOA_SOCK_F_TRANSPARENT))
+	if (!(READ_ONCE(ts->flags) & TOA_SOCK_F_TRANSPARENT)) {
 		toa_stat_inc(GETNAME_TOA_BYPASS);
-	else if (!toa_fits(ts, sk->sk_family))
+		goto out;
+	}
+	if (!toa_fits(ts, sk->sk_family)) {
 		toa_stat_inc(GETNAME_TOA_MISMATCH);
-	else
-		toa_ftrace_set_ip(fregs, (unsigned long)toa_getname);
+		goto out;
+	}
+	/* inet_getname()'s own check for a peer */
+	if (!READ_ONCE(inet_sk(sk)->inet_dport) ||
+	    (((1 << READ_ONCE(sk->sk_state)) & (TCPF_CLOSE | TCPF_SYN_SENT)) && peer == 1)) {
+		answer = toa_getname_notconn;
+	} else {
+		toa_fill_peer(uaddr, sk->sk_family, ts->addr, ts->family, ts->port);
+		toa_stat_inc(GETNAME_TOA_OK);
+		answer = sk->sk_family == AF_INET ? toa_getname_in : toa_getname_in6;
+	}
+	toa_ftrace_set_ip(fregs, (unsigned long)answer);
 out:
 	rcu_read_unlock();
 }

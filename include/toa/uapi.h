@@ -135,7 +135,7 @@ struct toa_client_info {
 	X(GETNAME_TOA_OK, getname_toa_ok)             /* getpeername gave the client */   \
 	X(GETNAME_TOA_MISMATCH, getname_toa_mismatch) /* client does not fit the family */\
 	X(GETNAME_TOA_BYPASS, getname_toa_bypass)     /* local name, or transparent off */\
-	X(GETNAME_TOA_EMPTY, getname_toa_empty)       /* no TOA, our ops via a listener */\
+	X(GETNAME_TOA_EMPTY, getname_toa_empty)       /* always 0 (no proto_ops of ours) */\
 	X(IP6_ADDRESS_ALLOC, ip6_address_alloc)       /* state with an IPv6 client */     \
 	X(IP6_ADDRESS_FREE, ip6_address_free)                                            \
 	X(CONN_ALLOC, conn_alloc)                     /* per-connection state allocated */\

@@ -130,7 +130,7 @@ const StatHelp kStatHelp[] = {
 	{"getname_toa_bypass",
 	 "getpeername() calls left alone: the local name was asked, or transparent mode is off."},
 	{"getname_toa_empty",
-	 "getpeername() calls on a socket without TOA that got the module's proto_ops from its listener."},
+	 "Always 0: transparent mode no longer gives sockets the module's proto_ops (kept by name for monitoring)."},
 	{"ip6_address_alloc", "Per-connection states allocated with an IPv6 client."},
 	{"ip6_address_free", "Per-connection states with an IPv6 client freed."},
 	{"conn_alloc", "Per-connection states allocated."},
