@@ -284,18 +284,6 @@ static TOA_FTRACE_CALLBACK(toa_clone_hook)
 		toa_clone(child, req);
 }
 
-struct toa_hook {
-	const char *name;
-	ftrace_func_t func;
-	unsigned long flags;
-	const char *needs; /* what a kernel without it lacks */
-	struct ftrace_ops ops;
-	bool registered;
-};
-
-#define TOA_HOOK(fn, cb, fl, why)                                                           \
-	{ .name = fn, .func = (ftrace_func_t)(cb), .flags = (fl), .needs = why }
-
 /*
  * Every hook of the module; each callback handles its function and no other. Registered
  * in this order, unregistered in the reverse one: the hook that frees an entry with its
@@ -324,7 +312,7 @@ static void toa_hook_free_filter(struct toa_hook *h)
 	ftrace_set_filter(&h->ops, NULL, 0, 1);
 }
 
-static int toa_hook_register(struct toa_hook *h)
+int toa_hook_register(struct toa_hook *h)
 {
 	char name[KSYM_NAME_LEN];
 	int err;
@@ -352,6 +340,15 @@ static int toa_hook_register(struct toa_hook *h)
 	return 0;
 }
 
+void toa_hook_unregister(struct toa_hook *h)
+{
+	if (!h->registered)
+		return;
+	unregister_ftrace_function(&h->ops);
+	toa_hook_free_filter(h);
+	h->registered = false;
+}
+
 /*
  * After this no callback runs and none will, and no task is left in a function a
  * callback sent it to: tasks preempted there are waited for with RCU Tasks.
@@ -360,15 +357,8 @@ void toa_hook_exit(void)
 {
 	int i;
 
-	for (i = ARRAY_SIZE(toa_hooks) - 1; i >= 0; i--) {
-		struct toa_hook *h = &toa_hooks[i];
-
-		if (!h->registered)
-			continue;
-		unregister_ftrace_function(&h->ops);
-		toa_hook_free_filter(h);
-		h->registered = false;
-	}
+	for (i = ARRAY_SIZE(toa_hooks) - 1; i >= 0; i--)
+		toa_hook_unregister(&toa_hooks[i]);
 	synchronize_rcu_tasks();
 	synchronize_rcu();
 }

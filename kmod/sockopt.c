@@ -1,8 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * getsockopt(IPPROTO_IP, TOA_SO_GET_LOOKUP / TOA_SO_GET_CLIENT / VTOA_SO_GET_CLIENT),
- * through netfilter's sockopt registry: the DPVS ABI as those modules register it, and
- * Alibaba's vtoa number beside it.
+ * the DPVS ABI as those modules register it in netfilter's sockopt registry, and
+ * Alibaba's vtoa number beside it. The registry holds the numbers (a second TOA module
+ * cannot take them); the calls themselves come by a hook at the entry of ip_getsockopt(),
+ * where every IPPROTO_IP getsockopt of TCP, IPv4 and IPv6 alike, arrives: for these
+ * numbers it goes on in toa_ip_getsockopt() below (IPMODIFY), before the kernel's
+ * do_ip_getsockopt() locks the socket only to answer ENOPROTOOPT and netfilter looks the
+ * number up under its mutex. Every other
+ * getsockopt goes on untouched.
+ *
+ * Lifetime: a call may sleep on the user's buffer, so all of it runs in an SRCU section;
+ * toa_sockopt_exit() removes the hook, then waits for tasks between the hook and the
+ * section (RCU Tasks), for the section (SRCU), and for tasks after it (RCU Tasks).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,6 +25,8 @@
 #include <linux/uaccess.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
+#include "compat.h"
+#include "hook.h"
 #include "sockopt.h"
 #include "stats.h"
 #include "table.h"
@@ -130,6 +142,37 @@ static int toa_nf_get(struct sock *sk, int optval, void __user *user, int *len)
 	return ret;
 }
 
+/* In place of ip_getsockopt() for our numbers, with its handling of @optlen. */
+static int notrace toa_ip_getsockopt(struct sock *sk, int level, int optname,
+				     char __user *optval, int __user *optlen)
+{
+	int idx = srcu_read_lock(&toa_sockopt_srcu);
+	int len, ret;
+
+	if (get_user(len, optlen)) {
+		ret = -EFAULT;
+	} else {
+		ret = toa_sockopt_get(sk, optname, optval, &len);
+		if (ret >= 0)
+			ret = put_user(len, optlen);
+	}
+	srcu_read_unlock(&toa_sockopt_srcu, idx);
+	return ret;
+}
+
+static TOA_FTRACE_CALLBACK(toa_getsockopt_hook)
+{
+	int level = (int)toa_ftrace_arg(fregs, 1);
+	int optname = (int)toa_ftrace_arg(fregs, 2);
+
+	if (level == SOL_IP && (optname == TOA_SO_GET_LOOKUP || optname == TOA_SO_GET_CLIENT ||
+				optname == VTOA_SO_GET_CLIENT))
+		toa_ftrace_set_ip(fregs, (unsigned long)toa_ip_getsockopt);
+}
+
+static struct toa_hook toa_getsockopt = TOA_HOOK("ip_getsockopt", toa_getsockopt_hook,
+						 TOA_FTRACE_REDIRECT_FLAGS, NULL);
+
 /*
  * No .owner: a module reference would make rmmod fail while any task is inside
  * getsockopt. toa_sockopt_exit() waits out callers with RCU Tasks and SRCU instead.
@@ -162,21 +205,26 @@ int toa_sockopt_init(void)
 		if (err) {
 			pr_err("cannot load: getsockopt %d..%d is taken (another TOA module loaded?): %d\n",
 			       toa_nf_sockopt[i].get_optmin, toa_nf_sockopt[i].get_optmax - 1, err);
-			while (--i >= 0)
-				nf_unregister_sockopt(&toa_nf_sockopt[i]);
-			return err;
+			goto err;
 		}
 	}
-	return 0;
+	err = toa_hook_register(&toa_getsockopt);
+	if (!err)
+		return 0;
+err:
+	while (--i >= 0)
+		nf_unregister_sockopt(&toa_nf_sockopt[i]);
+	return err;
 }
 
 void toa_sockopt_exit(void)
 {
 	int i;
 
+	toa_hook_unregister(&toa_getsockopt);
 	for (i = 0; i < ARRAY_SIZE(toa_nf_sockopt); i++)
 		nf_unregister_sockopt(&toa_nf_sockopt[i]);
-	synchronize_rcu_tasks(); /* tasks between netfilter's lookup and our SRCU section */
+	synchronize_rcu_tasks(); /* tasks between the hook or netfilter and our SRCU section */
 	synchronize_srcu(&toa_sockopt_srcu);
 	synchronize_rcu_tasks(); /* and between leaving it and returning */
 }
