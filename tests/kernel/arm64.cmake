@@ -42,8 +42,8 @@ endif()
 
 set(TOA_ARM64_GUEST_DIR "${CMAKE_BINARY_DIR}/arm64-guest")
 set(_toa_arm64_build "${CMAKE_CURRENT_LIST_DIR}/build-arm64-guest.sh")
-set(_toa_arm64_targets toa-e2e toa-udp-e2e toa-inspect toa-lbsim toa-lbsim-udp lbsim_echo_server
-  lbsim_api_test)
+set(_toa_arm64_targets toa-e2e toa-udp-e2e toa-lifetime toa-inspect toa-lbsim toa-lbsim-udp
+  lbsim_echo_server lbsim_api_test)
 set(_toa_arm64_type "${CMAKE_BUILD_TYPE}")
 if(NOT _toa_arm64_type)
   set(_toa_arm64_type RelWithDebInfo)
@@ -52,6 +52,7 @@ endif()
 set(_a "${TOA_ARM64_GUEST_DIR}")
 set(_toa_arm64_e2e "${_a}/guest/toa-e2e")
 set(_toa_arm64_udp "${_a}/guest/toa-udp-e2e")
+set(_toa_arm64_lifetime "${_a}/guest/toa-lifetime")
 set(_toa_arm64_lbsim_udp "${_a}/lbsim/toa-lbsim-udp")
 set(_toa_arm64_inspect "${_a}/toa-inspect/toa-inspect")
 set(_toa_arm64_lbsim "${_a}/lbsim/toa-lbsim")
@@ -91,7 +92,11 @@ foreach(_line IN LISTS _toa_arm64_lines)
   add_test(NAME kernel-udp-${_line}
            COMMAND "${_toa_guest_dir}/run-suite.sh" ${_line} udp
                    "${_toa_arm64_udp}" "${_toa_arm64_inspect}" "${_toa_arm64_lbsim_udp}")
-  set_tests_properties(kernel-module-${_line} kernel-inspect-${_line} kernel-udp-${_line} PROPERTIES
+  add_test(NAME kernel-lifetime-${_line}
+           COMMAND "${_toa_guest_dir}/run-suite.sh" ${_line} lifetime
+                   "${_toa_arm64_lifetime}" "${_toa_arm64_inspect}")
+  set_tests_properties(kernel-module-${_line} kernel-inspect-${_line} kernel-udp-${_line}
+                       kernel-lifetime-${_line} PROPERTIES
     FIXTURES_REQUIRED "kernel-${_line};arm64-guest"
     TIMEOUT 1200
     LABELS "${_labels}"
