@@ -7,8 +7,7 @@
  * where every IPPROTO_IP getsockopt of TCP, IPv4 and IPv6 alike, arrives: for these
  * numbers it goes on in toa_ip_getsockopt() below (IPMODIFY), before the kernel's
  * do_ip_getsockopt() locks the socket only to answer ENOPROTOOPT and netfilter looks the
- * number up under its mutex. Every other
- * getsockopt goes on untouched.
+ * number up under its mutex. Every other getsockopt goes on untouched.
  *
  * Lifetime: a call may sleep on the user's buffer, so all of it runs in an SRCU section;
  * toa_sockopt_exit() removes the hook, then waits for tasks between the hook and the

@@ -568,8 +568,6 @@ void print_status_human(std::ostream &os, const Status &s)
 {
 	if (!s.loaded) {
 		os << "module:      not loaded\n";
-		if (!s.last_load_error.empty())
-			os << "last load:   failed: " << printable(s.last_load_error) << '\n';
 		return;
 	}
 	os << "module:      loaded, version " << printable(s.version) << " (generic netlink family \""
