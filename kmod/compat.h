@@ -10,6 +10,8 @@
 #include <linux/ftrace.h>
 #include <linux/ptrace.h>
 #include <net/genetlink.h>
+#include <net/inet_hashtables.h>
+#include <net/inet6_hashtables.h>
 
 /* 6.1 validates reserved header fields for ops at or above resv_start_op. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0)
@@ -89,5 +91,64 @@ typedef struct ftrace_regs toa_fregs_t;
 #define TOA_FTRACE_CALLBACK(name)                                                          \
 	void notrace name(unsigned long ip, unsigned long parent_ip, struct ftrace_ops *op, \
 			  toa_fregs_t *fregs)
+
+/*
+ * The established-socket lookups: __inet_lookup_established() and
+ * __inet6_lookup_established() lost their inet_hashinfo argument in 7.x (the table comes
+ * from the namespace). Chosen by the function's own type, so no release number is
+ * guessed. The branch not taken is never called; each goes through a local pointer (via
+ * void (*)(void), which matches every type), so the compiler checks neither's cast, and
+ * with the constant pointer the call it emits is direct.
+ */
+typedef struct sock *(*toa_lookup4_net_t)(const struct net *net, const __be32 saddr,
+					   const __be16 sport, const __be32 daddr,
+					   const u16 hnum, const int dif, const int sdif);
+typedef struct sock *(*toa_lookup4_hi_t)(struct net *net, struct inet_hashinfo *hashinfo,
+					  const __be32 saddr, const __be16 sport,
+					  const __be32 daddr, const u16 hnum, const int dif,
+					  const int sdif);
+#define COMPAT_INET_LOOKUP_BY_NET                                                          \
+	__builtin_types_compatible_p(typeof(&__inet_lookup_established), toa_lookup4_net_t)
+
+#define toa_inet_lookup_established(net, saddr, sport, daddr, hnum, dif)                   \
+	__builtin_choose_expr(                                                             \
+		COMPAT_INET_LOOKUP_BY_NET,                                                 \
+		({                                                                         \
+			toa_lookup4_net_t fn_ = (toa_lookup4_net_t)(void (*)(void))        \
+				&__inet_lookup_established;                                \
+			fn_(net, saddr, sport, daddr, hnum, dif, 0);                       \
+		}),                                                                        \
+		({                                                                         \
+			toa_lookup4_hi_t fn_ = (toa_lookup4_hi_t)(void (*)(void))          \
+				&__inet_lookup_established;                                \
+			fn_(net, (net)->ipv4.tcp_death_row.hashinfo, saddr, sport, daddr,  \
+			    hnum, dif, 0);                                                 \
+		}))
+
+#if IS_ENABLED(CONFIG_IPV6)
+typedef struct sock *(*toa_lookup6_net_t)(const struct net *net, const struct in6_addr *saddr,
+					   const __be16 sport, const struct in6_addr *daddr,
+					   const u16 hnum, const int dif, const int sdif);
+typedef struct sock *(*toa_lookup6_hi_t)(struct net *net, struct inet_hashinfo *hashinfo,
+					  const struct in6_addr *saddr, const __be16 sport,
+					  const struct in6_addr *daddr, const u16 hnum,
+					  const int dif, const int sdif);
+
+#define toa_inet6_lookup_established(net, saddr, sport, daddr, hnum, dif)                  \
+	__builtin_choose_expr(                                                             \
+		__builtin_types_compatible_p(typeof(&__inet6_lookup_established),          \
+					     toa_lookup6_net_t),                           \
+		({                                                                         \
+			toa_lookup6_net_t fn_ = (toa_lookup6_net_t)(void (*)(void))        \
+				&__inet6_lookup_established;                               \
+			fn_(net, saddr, sport, daddr, hnum, dif, 0);                       \
+		}),                                                                        \
+		({                                                                         \
+			toa_lookup6_hi_t fn_ = (toa_lookup6_hi_t)(void (*)(void))          \
+				&__inet6_lookup_established;                               \
+			fn_(net, (net)->ipv4.tcp_death_row.hashinfo, saddr, sport, daddr,  \
+			    hnum, dif, 0);                                                 \
+		}))
+#endif
 
 #endif

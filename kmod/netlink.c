@@ -3,11 +3,13 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/jiffies.h>
+#include <linux/netdevice.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
+#include <net/net_namespace.h>
 #include <net/netlink.h>
 #include "compat.h"
 #include "config.h"
@@ -485,32 +487,99 @@ static int toa_nl_ep_parse(const struct nlattr *attr, struct toa_nl_ep *ep,
 	return 0;
 }
 
-struct toa_nl_query {
-	const struct net *net;
-	struct toa_nl_ep local, peer;
-	struct sk_buff *msg;
-	struct genl_info *info;
-};
-
-/* 1: found and filled; an error; 0: not this one. */
-static int toa_nl_lookup_one(struct sock *sk, struct toa_sock *ts, void *arg)
+/*
+ * The kernel's established-socket lookup, in @net, pinned. A socket bound to a device
+ * (SO_BINDTODEVICE, an IPv6 link-local peer) matches only its device: tried on each.
+ */
+static struct sock *toa_nl_find_in(struct net *net, const struct toa_nl_ep *local,
+				   const struct toa_nl_ep *peer, int dif)
 {
-	struct toa_nl_query *q = arg;
-	struct toa_nl_ep local, peer;
-	int err;
+	__be16 sport = htons(peer->port);
+	__be32 s4, d4;
 
-	toa_nl_sock_eps(sk, &local, &peer);
-	if (!toa_nl_visible(q->net, sk) || memcmp(&local, &q->local, sizeof(local)) ||
-	    memcmp(&peer, &q->peer, sizeof(peer)))
-		return 0;
-	err = toa_nl_fill_conn(q->msg, q->info->snd_portid, q->info->snd_seq, 0, sk, ts);
-	return err ?: 1;
+	if (local->family == AF_INET) {
+		memcpy(&s4, peer->addr, 4);
+		memcpy(&d4, local->addr, 4);
+		return toa_inet_lookup_established(net, s4, sport, d4, local->port, dif);
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	return toa_inet6_lookup_established(net, (const struct in6_addr *)peer->addr, sport,
+					    (const struct in6_addr *)local->addr, local->port,
+					    dif);
+#else
+	return NULL;
+#endif
+}
+
+/* Under RCU. */
+static struct sock *toa_nl_find(struct net *net, const struct toa_nl_ep *local,
+				const struct toa_nl_ep *peer)
+{
+	struct net_device *dev;
+	struct sock *sk;
+
+	sk = toa_nl_find_in(net, local, peer, 0);
+	if (sk)
+		return sk;
+	for_each_netdev_rcu(net, dev) {
+		sk = toa_nl_find_in(net, local, peer, dev->ifindex);
+		if (sk)
+			return sk;
+	}
+	return NULL;
+}
+
+/*
+ * The TOA connection with that 4-tuple (as the server sees it: IPv4-mapped as IPv4),
+ * filled into @msg: 0, -ENOENT, or -EMSGSIZE. The caller's namespace; init_net's sees
+ * every namespace, its own first.
+ */
+static int toa_nl_lookup_fill(struct net *caller, const struct toa_nl_ep *local,
+			      const struct toa_nl_ep *peer, struct sk_buff *msg,
+			      struct genl_info *info)
+{
+	struct toa_nl_ep l, p;
+	struct toa_sock *ts;
+	struct sock *sk = NULL;
+	struct net *net;
+	int err = -ENOENT;
+
+	if (local->family != peer->family)
+		return -ENOENT;
+	rcu_read_lock();
+	sk = toa_nl_find(caller, local, peer);
+	if (!sk && net_eq(caller, &init_net)) {
+		for_each_net_rcu(net) {
+			if (net_eq(net, caller))
+				continue;
+			sk = toa_nl_find(net, local, peer);
+			if (sk)
+				break;
+		}
+	}
+	if (!sk)
+		goto out;
+	/* A request or TIME_WAIT socket has no TOA state; the lookup takes an IPv6 socket's
+	 * IPv4-mapped peer for IPv4, as the dump shows it. */
+	if (!sk_fullsock(sk))
+		goto put;
+	toa_nl_sock_eps(sk, &l, &p);
+	if (memcmp(&l, local, sizeof(l)) || memcmp(&p, peer, sizeof(p)))
+		goto put;
+	ts = toa_table_lookup(sk);
+	if (ts && toa_sock_live(ts, sk))
+		err = toa_nl_fill_conn(msg, info->snd_portid, info->snd_seq, 0, sk, ts);
+put:
+	sock_gen_put(sk);
+out:
+	rcu_read_unlock();
+	return err;
 }
 
 static int toa_nl_lookup(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[TOA_CONN_MAX + 1];
-	struct toa_nl_query q;
+	struct toa_nl_ep local, peer;
 	struct sk_buff *msg;
 	int err;
 
@@ -522,19 +591,14 @@ static int toa_nl_lookup(struct sk_buff *skb, struct genl_info *info)
 			       info->extack);
 	if (err)
 		return err;
-	err = toa_nl_ep_parse(tb[TOA_CONN_LOCAL], &q.local, info->extack) ?:
-	      toa_nl_ep_parse(tb[TOA_CONN_PEER], &q.peer, info->extack);
+	err = toa_nl_ep_parse(tb[TOA_CONN_LOCAL], &local, info->extack) ?:
+	      toa_nl_ep_parse(tb[TOA_CONN_PEER], &peer, info->extack);
 	if (err)
 		return err;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	q.net = genl_info_net(info);
-	q.msg = msg;
-	q.info = info;
-	err = toa_table_walk(toa_nl_lookup_one, &q) ?: -ENOENT;
-	if (err == 1)
-		err = 0;
+	err = toa_nl_lookup_fill(genl_info_net(info), &local, &peer, msg, info);
 	if (err) {
 		nlmsg_free(msg);
 		if (err == -ENOENT)

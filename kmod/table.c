@@ -61,31 +61,6 @@ struct sock *toa_sock_pin(struct toa_sock *ts)
 	return sk;
 }
 
-int toa_table_walk(int (*fn)(struct sock *sk, struct toa_sock *ts, void *arg), void *arg)
-{
-	struct rhashtable_iter iter;
-	struct toa_sock *ts;
-	int ret = 0;
-
-	rhashtable_walk_enter(&toa_table, &iter);
-	rhashtable_walk_start(&iter);
-	while (!ret && (ts = rhashtable_walk_next(&iter))) {
-		struct sock *sk;
-
-		if (IS_ERR(ts)) /* -EAGAIN: a resize, the walk goes on */
-			continue;
-		sk = toa_sock_pin(ts);
-		if (!sk)
-			continue;
-		if (toa_sock_live(ts, sk))
-			ret = fn(sk, ts, arg);
-		sock_gen_put(sk);
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-	return ret;
-}
-
 /* security_sk_free(sk): the socket's memory is about to be freed. */
 TOA_FTRACE_CALLBACK(toa_sk_free_hook)
 {

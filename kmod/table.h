@@ -91,12 +91,6 @@ static __always_inline bool toa_sock_live(const struct toa_sock *ts, const struc
 /* Pins the socket of @ts while it is still that entry's; caller holds RCU. */
 struct sock *toa_sock_pin(struct toa_sock *ts);
 
-/*
- * Calls @fn for each entry whose socket is still alive, pinned, in RCU context (no
- * sleeping); stops at the first non-zero return, which it returns.
- */
-int toa_table_walk(int (*fn)(struct sock *sk, struct toa_sock *ts, void *arg), void *arg);
-
 /* The hooks on socket free and disconnect (hook.c registers them). */
 TOA_FTRACE_CALLBACK(toa_sk_free_hook);
 TOA_FTRACE_CALLBACK(toa_disconnect_hook);

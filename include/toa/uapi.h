@@ -193,7 +193,10 @@ enum toa_stat { TOA_STATS(TOA_STAT_ENUM_) __TOA_STAT_MAX };
  *   TOA_CMD_GET_CONN     dumpit, CAP_NET_ADMIN   -> one TOA_A_CONN per message
  *                        doit,   CAP_NET_ADMIN   <- TOA_A_CONN { LOCAL, PEER } (the 4-tuple
  *                                                   as the server sees it)
- *                                                -> TOA_A_CONN, or ENOENT
+ *                                                -> TOA_A_CONN, or ENOENT (found by
+ *                                                   the kernel's established-socket
+ *                                                   lookup: the caller's namespace;
+ *                                                   the initial one's sees all)
  *   TOA_CMD_GET_UOA      dumpit, CAP_NET_ADMIN   -> one TOA_A_UOA per message (UDP mappings)
  *                        doit,   CAP_NET_ADMIN   <- TOA_A_UOA { LOCAL, PEER } (LOCAL's address
  *                                                   may be the wildcard) -> TOA_A_UOA, ENOENT

@@ -46,6 +46,19 @@ ti lookup "$1" "$2"
 check lookup_4tuple '[ $rc -eq 0 ] && echo "$out" | grep -q "$3"' "lookup $1 $2: rc=$rc $out"
 ti lookup 192.0.2.1:8004 198.51.100.2:1
 check lookup_missing '[ $rc -eq 1 ]' "rc=$rc $out"
+# Every listed connection (IPv4, IPv6, NAT64) is found by its 4-tuple, with its client:
+# the kernel's established-socket lookup, IPv4 and IPv6.
+found=0 listed=0
+while read -r l p c rest; do
+  listed=$((listed + 1))
+  o=$(toa-inspect lookup "$l" "$p" 2>&1) && echo "$o" | grep -qF "$c" && found=$((found + 1))
+done <<EOF2
+$(toa-inspect conns --no-header)
+EOF2
+check lookup_every_conn '[ $listed -eq 6 ] && [ $found -eq 6 ]' "found $found of $listed"
+set -- $(toa-inspect conns --no-header --port 8004 | head -n 1)
+ti lookup "$2" "$1"
+check lookup_reversed_missing '[ $rc -eq 1 ]' "lookup $2 $1: rc=$rc $out"
 ti --json stats
 after=$(json_num syn_recv_sock_toa)
 check stats_move '[ "$after" -eq $((before + 6)) ]' "syn_recv_sock_toa $before -> $after"

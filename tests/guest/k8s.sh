@@ -166,7 +166,16 @@ sleep 1.5
 node_conns=$(toa-inspect conns --no-header 2>&1)
 pod1_conns=$(ip netns exec pod1 toa-inspect conns --no-header 2>&1)
 pod2_conns=$(ip netns exec pod2 toa-inspect conns --no-header 2>&1)
+# The lookup by 4-tuple: the node finds a pod's connection, the pod that has it too, the
+# other pod does not.
+set -- $(echo "$node_conns" | grep "203.0.113.7:40007" | head -n 1)
+l=$1 p=$2
+node_lookup=$(toa-inspect lookup "$l" "$p" 2>&1); node_rc=$?
+pod1_lookup=$(ip netns exec pod1 toa-inspect lookup "$l" "$p" 2>&1); pod1_rc=$?
+pod2_lookup=$(ip netns exec pod2 toa-inspect lookup "$l" "$p" 2>&1); pod2_rc=$?
 wait $holder
+check node_lookup_pod_conn '[ $node_rc -eq 0 ] && echo "$node_lookup" | grep -q "203.0.113.7:40007"' "lookup $l $p: rc=$node_rc $node_lookup"
+check pod_lookup_own_only '[ $((pod1_rc + pod2_rc)) -eq 1 ] && { [ $pod1_rc -eq 1 ] || [ $pod2_rc -eq 1 ]; }' "pod1 rc=$pod1_rc $pod1_lookup | pod2 rc=$pod2_rc $pod2_lookup"
 check node_lists_pod_conns 'echo "$node_conns" | grep -q "203.0.113.7:40007"' "$node_conns"
 netns_node=$(readlink /proc/self/ns/net | tr -dc 0-9)
 check node_conns_have_pod_netns '! echo "$node_conns" | grep "203.0.113.7:40007" | grep -q " $netns_node\$"' "$node_conns (node $netns_node)"
