@@ -24,6 +24,7 @@
 #include <linux/uaccess.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
+#include <net/tcp_states.h>
 #include "compat.h"
 #include "hook.h"
 #include "sockopt.h"
@@ -33,18 +34,46 @@
 
 DEFINE_STATIC_SRCU(toa_sockopt_srcu);
 
-static void toa_fill_lb(struct toa_client_info *ci, const struct sock *sk)
+/* The socket's peer, IPv4-mapped as IPv4; false where getpeername() would add a scope id. */
+static bool toa_sk_peer(const struct sock *sk, u8 *family, u8 *addr, __be16 *port)
 {
-	ci->lb_port = sk->sk_dport;
+	*port = sk->sk_dport;
 #if IS_ENABLED(CONFIG_IPV6)
 	if (sk->sk_family == AF_INET6 && !ipv6_addr_v4mapped(&sk->sk_v6_daddr)) {
-		ci->lb_family = AF_INET6;
-		memcpy(ci->lb_addr, &sk->sk_v6_daddr, 16);
-		return;
+		*family = AF_INET6;
+		memcpy(addr, &sk->sk_v6_daddr, 16);
+		return !ipv6_iface_scope_id(&sk->sk_v6_daddr, sk->sk_bound_dev_if);
 	}
 #endif
-	ci->lb_family = AF_INET;
-	memcpy(ci->lb_addr, &sk->sk_daddr, 4);
+	*family = AF_INET;
+	memcpy(addr, &sk->sk_daddr, 4);
+	return true;
+}
+
+static void toa_fill_lb(struct toa_client_info *ci, const struct sock *sk)
+{
+	toa_sk_peer(sk, &ci->lb_family, ci->lb_addr, &ci->lb_port);
+}
+
+/*
+ * TOA_CI_WANT_PEER: a connection without TOA answered with its peer, where getpeername()
+ * would answer (a peer port, not closed or connecting) with nothing more than this holds.
+ */
+static int toa_sockopt_peer(struct toa_client_info *ci, const struct sock *sk,
+			    const void __user *buf)
+{
+	u16 flags;
+
+	if (get_user(flags, (const u16 __user *)(buf + offsetof(struct toa_client_info, flags))) ||
+	    !(flags & TOA_CI_WANT_PEER))
+		return 0;
+	if (!sk->sk_dport || ((1 << READ_ONCE(sk->sk_state)) & (TCPF_CLOSE | TCPF_SYN_SENT)))
+		return 0;
+	if (!toa_sk_peer(sk, &ci->family, ci->addr, &ci->port))
+		return 0;
+	ci->format = 0xff; /* TOA_FORMAT_NONE */
+	ci->flags = TOA_CI_PEER;
+	return sizeof(*ci);
 }
 
 union toa_sockopt_answer {
@@ -121,7 +150,14 @@ static int toa_sockopt_get(struct sock *sk, int optname, void __user *buf, int *
 	rcu_read_unlock();
 	if (!size) {
 		toa_stat_inc(SOCKOPT_NO_TOA);
-		return -ENOENT;
+		if (optname == TOA_SO_GET_CLIENT)
+			size = toa_sockopt_peer(&u.ci, sk, buf);
+		if (!size)
+			return -ENOENT;
+		if (copy_to_user(buf, &u, size))
+			return -EFAULT;
+		*len = size;
+		return 0;
 	}
 	if (*len < size)
 		return -EINVAL;

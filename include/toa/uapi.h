@@ -69,7 +69,12 @@ enum toa_packet {
  * client on an IPv6 socket). sport is network byte order.
  *
  * TOA_SO_GET_CLIENT is ours: the client of either family, the option that carried it
- * and the load balancer (the socket's own peer).
+ * and the load balancer (the socket's own peer). A caller that sets TOA_CI_WANT_PEER in
+ * the buffer's flags before the call also gets an answer for a connection without TOA:
+ * its peer, as getpeername() would give it, with flags TOA_CI_PEER, kind and len 0,
+ * format 0xff and no load balancer (lb_family AF_UNSPEC); one call instead of three.
+ * Where the peer needs more than that (an IPv6 scope id) or the socket is not connected,
+ * the answer stays ENOENT. Without the flag, or from a module that predates it, ENOENT.
  *
  * VTOA_SO_GET_CLIENT is Alibaba Cloud Linux's vtoa ABI: the client as a struct
  * sockaddr_in (IPv4 client) or struct sockaddr_in6 (IPv6 client), whatever the
@@ -119,11 +124,14 @@ struct toa_client_info {
 	TOA_U8 format;     /* enum toa_format */
 	TOA_U16 port;      /* client port, network byte order (0 for 28/7) */
 	TOA_U16 lb_port;   /* load balancer port, network byte order */
-	TOA_U16 reserved;  /* 0 */
+	TOA_U16 flags;     /* in: TOA_CI_WANT_PEER or 0; out: TOA_CI_PEER or 0 */
 	TOA_U32 age_ms;    /* milliseconds since the connection was set up */
 	TOA_U8 addr[16];   /* client address; IPv4 in the first 4 bytes */
 	TOA_U8 lb_addr[16];/* load balancer address; IPv4 in the first 4 bytes */
 };
+
+#define TOA_CI_WANT_PEER 0x0001 /* in: answer a connection without TOA with its peer */
+#define TOA_CI_PEER 0x0002      /* out: this is the plain peer, no TOA */
 
 /*
  * Counters, in /proc/net/toa_stats (one row per name, a column per CPU and the total)

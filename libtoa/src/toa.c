@@ -2,8 +2,9 @@
 /*
  * libtoa core, in C so that the static library needs no C++ runtime from C programs.
  *
- * The lookup path (toa_get_client) is one getsockopt() when the toa module answers; the
- * socket is validated only when it does not. Nothing here allocates, locks or keeps
+ * The lookup path (toa_get_client) is one getsockopt() when the toa module answers, with
+ * TOA or (TOA_CI_WANT_PEER) with the plain peer of a connection without; the socket is
+ * validated only when it does not. Nothing here allocates, locks or keeps
  * state between calls.
  */
 #define _GNU_SOURCE
@@ -557,6 +558,13 @@ static int from_module(const struct toa_client_info *info, socklen_t len,
 			 (info->lb_family != AF_UNSPEC && info->lb_family != AF_INET &&
 			  info->lb_family != AF_INET6)))
 		return TOA_E_BAD_REPLY;
+	if (info->flags & TOA_CI_PEER) {
+		/* No TOA: the peer, as lookup_fallback() would find it in three calls. */
+		client_clear(out);
+		toa__ep_set(&out->client, info->family, info->addr, info->port, 0);
+		out->kmod = TOA_KMOD_TOA;
+		return 0;
+	}
 
 	toa__ep_set(&out->client, info->family, info->addr, info->port, 0);
 	if (info->lb_family != AF_UNSPEC)
@@ -583,6 +591,7 @@ int toa_get_client(int fd, struct toa_client *out)
 
 	if (TOA_UNLIKELY(!out))
 		return TOA_E_INVALID;
+	info.flags = TOA_CI_WANT_PEER;
 	if (getsockopt(fd, IPPROTO_IP, TOA_SO_GET_CLIENT, &info, &len) == 0) {
 		rc = from_module(&info, len, out);
 		if (TOA_UNLIKELY(rc))

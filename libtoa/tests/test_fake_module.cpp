@@ -35,6 +35,7 @@ struct fake_module {
 	toa_nat64_peer nat64{};
 	// counters
 	int client_calls = 0;
+	uint16_t client_in_flags = 0; // the flags the last TOA_SO_GET_CLIENT came with
 	int lookup_calls = 0;
 	int other_getsockopt = 0;
 	int getpeername_calls = 0;
@@ -53,6 +54,8 @@ extern "C" int __wrap_getsockopt(int fd, int level, int name, void *val, socklen
 {
 	if (level == IPPROTO_IP && name == TOA_SO_GET_CLIENT) {
 		fake.client_calls++;
+		if (*len >= sizeof(toa_client_info))
+			fake.client_in_flags = static_cast<const toa_client_info *>(val)->flags;
 		if (!fake.active)
 			return __real_getsockopt(fd, level, name, val, len);
 		if (fake.client_errno) {
@@ -245,6 +248,36 @@ TEST_F(FakeModule, NoToaOnThisConnectionSkipsLookup)
 	EXPECT_EQ(toa::kmod::toa, c->kmod);
 	EXPECT_EQ(peer, fmt(c->address));
 	EXPECT_TRUE(c->lb.empty());
+}
+
+TEST_F(FakeModule, NoToaPeerAnsweredInOneCall)
+{
+	// A module that knows TOA_CI_WANT_PEER answers a connection without TOA with its
+	// peer: the same answer as the three calls above, in one.
+	fake.client_errno = 0;
+	fake.lookup_errno = 0; // would answer: must not be asked
+	toa_client_info &i = fake.info;
+	i = toa_client_info{};
+	i.flags = TOA_CI_PEER;
+	i.family = AF_INET6;
+	inet_pton(AF_INET6, "::ffff:198.51.100.2", i.addr);
+	i.port = htons(1024);
+	i.format = 0xff;
+	reset_counters();
+	auto c = toa::get_client(pair.server.get());
+	ASSERT_TRUE(c) << c.error().message();
+	EXPECT_EQ(TOA_CI_WANT_PEER, fake.client_in_flags);
+	EXPECT_EQ(1, fake.client_calls);
+	EXPECT_EQ(0, fake.lookup_calls);
+	EXPECT_EQ(0, fake.other_getsockopt);
+	EXPECT_EQ(0, fake.getpeername_calls);
+	EXPECT_EQ(toa::origin::peer, c->origin);
+	EXPECT_FALSE(c->from_toa());
+	EXPECT_EQ(toa::kmod::toa, c->kmod);
+	EXPECT_EQ("198.51.100.2:1024", fmt(c->address)); // IPv4-mapped, normalized
+	EXPECT_TRUE(c->lb.empty());
+	EXPECT_EQ(TOA_FORMAT_NONE, c->format);
+	EXPECT_EQ(0, c->kind);
 }
 
 TEST_F(FakeModule, LegacyLookupNat64)

@@ -371,7 +371,27 @@ void suite_libtoa()
 				bad << " origin=" << toa::format_origin(*r).c_str() << " want peer";
 			if (got != c.lb().str())
 				bad << " client=" << got << " want the peer " << c.lb().str();
+			if (r->kmod != toa::kmod::toa || !r->lb.empty() || r->format != TOA_FORMAT_NONE)
+				bad << " kmod/lb/format of the peer answer";
 		}
+		// The raw ABI: without TOA_CI_WANT_PEER a socket without TOA is ENOENT; with it,
+		// the peer in one call, flagged; a TOA answer is never flagged.
+		toa_client_info ci{};
+		socklen_t cl = sizeof(ci);
+		int rc = getsockopt(fd, IPPROTO_IP, TOA_SO_GET_CLIENT, &ci, &cl);
+		if (!w.toa && (rc == 0 || errno != ENOENT))
+			bad << " plain GET_CLIENT without TOA: rc=" << rc << " errno=" << errno;
+		ci = toa_client_info{};
+		ci.flags = TOA_CI_WANT_PEER;
+		cl = sizeof(ci);
+		rc = getsockopt(fd, IPPROTO_IP, TOA_SO_GET_CLIENT, &ci, &cl);
+		if (rc != 0 || cl != sizeof(ci))
+			bad << " GET_CLIENT with WANT_PEER: rc=" << rc << " errno=" << errno;
+		else if (w.toa ? ci.flags != 0 : ci.flags != TOA_CI_PEER || ci.lb_family != 0 ||
+						  ci.kind != 0 || ci.format != 0xff)
+			bad << " GET_CLIENT with WANT_PEER: flags " << ci.flags << " lb_family "
+			    << int(ci.lb_family) << " kind " << int(ci.kind) << " format "
+			    << int(ci.format);
 		return bad.str();
 	};
 	struct L {
@@ -389,6 +409,7 @@ void suite_libtoa()
 		{"libtoa_dualstack_v4", &g.sds, kLb4, true, Format::F254_8, kClient4},
 		{"libtoa_no_toa_v4", &g.s4, kLb4, false, Format::F200_8, kClient4},
 		{"libtoa_no_toa_v6", &g.s6, kLb6, false, Format::F200_8, kClient4},
+		{"libtoa_no_toa_dualstack_v4", &g.sds, kLb4, false, Format::F200_8, kClient4},
 	};
 	for (const L &l : cases) {
 		Case k;
@@ -399,6 +420,17 @@ void suite_libtoa()
 			k.ack = {OptionSpec::toa(l.f, l.client)};
 		run_case(k, true, nullptr, check);
 	}
+	// A listener is not a connection: ENOENT even with WANT_PEER, and libtoa says so.
+	toa_client_info ci{};
+	ci.flags = TOA_CI_WANT_PEER;
+	socklen_t cl = sizeof(ci);
+	int rc = getsockopt(g.s4.fd, IPPROTO_IP, TOA_SO_GET_CLIENT, &ci, &cl);
+	int err = errno;
+	toa_client tc;
+	int lrc = toa_get_client(g.s4.fd, &tc);
+	result("libtoa_listener_want_peer", rc != 0 && err == ENOENT && lrc == TOA_E_LISTENING,
+	       "rc=" + std::to_string(rc) + " errno=" + std::to_string(err) +
+		       " toa_get_client=" + std::to_string(lrc));
 }
 
 // 10,000 connections (by default) alternating with and without TOA, each with its own
