@@ -126,10 +126,10 @@ int toa_cidr_parse(const char *s, size_t len, struct toa_cidr *out)
 	if (!alen || alen > 45)
 		return -EINVAL;
 	if (toa_pton(0, s, alen, out->addr)) {
-		out->family = 4;
+		out->family = AF_INET;
 		max = 32;
 	} else if (toa_pton(1, s, alen, out->addr)) {
-		out->family = 6;
+		out->family = AF_INET6;
 		max = 128;
 	} else {
 		return -EINVAL;
@@ -155,9 +155,9 @@ int toa_cidr_parse(const char *s, size_t len, struct toa_cidr *out)
 
 int toa_cidr_check(const struct toa_cidr *c)
 {
-	unsigned int max = c->family == 4 ? 32 : 128, i;
+	unsigned int max = c->family == AF_INET ? 32 : 128, i;
 
-	if ((c->family != 4 && c->family != 6) || c->prefix > max)
+	if ((c->family != AF_INET && c->family != AF_INET6) || c->prefix > max)
 		return -EINVAL;
 	for (i = 0; i < max / 8; i++) {
 		uint8_t keep = i < c->prefix / 8u ? 0xff :

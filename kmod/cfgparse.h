@@ -7,14 +7,16 @@
 #define TOA_CFGPARSE_H
 
 #ifdef __KERNEL__
+#include <linux/socket.h> /* AF_INET, AF_INET6 */
 #include <linux/types.h>
 #else
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h> /* AF_INET, AF_INET6 */
 #endif
 
 struct toa_cidr {
-	uint8_t family; /* 4 or 6 */
+	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t prefix;
 	uint8_t addr[16]; /* masked to prefix */
 };
@@ -32,7 +34,7 @@ int toa_formats_print(char *buf, size_t size, uint32_t mask);
 int toa_cidr_parse(const char *s, size_t len, struct toa_cidr *out);
 /* 0 when the prefix fits the family and the host bits are zero. */
 int toa_cidr_check(const struct toa_cidr *c);
-/* Whether @addr (4 or 16 bytes, of @family) lies in @c. */
+/* Whether @addr (4 or 16 bytes, of @family: AF_INET or AF_INET6) lies in @c. */
 int toa_cidr_contains(const struct toa_cidr *c, uint8_t family, const void *addr);
 
 /*

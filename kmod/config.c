@@ -268,7 +268,7 @@ static int toa_trusted_print(char *buf, size_t size, const struct toa_config *cf
 	for (i = 0; i < cfg->n_trusted; i++) {
 		const struct toa_cidr *c = &cfg->trusted[i];
 
-		n += scnprintf(buf + n, size - n, c->family == 4 ? "%s%pI4/%u" : "%s%pI6c/%u",
+		n += scnprintf(buf + n, size - n, c->family == AF_INET ? "%s%pI4/%u" : "%s%pI6c/%u",
 			       i ? "," : "", c->addr, c->prefix);
 	}
 	if (!n)

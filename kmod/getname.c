@@ -28,7 +28,7 @@
 /* The client fits a socket of @sk_family: IPv4 anywhere, IPv6 only on IPv6 sockets. */
 static __always_inline bool toa_fits(const struct toa_sock *ts, unsigned short family_of_sk)
 {
-	return family_of_sk == AF_INET6 || ts->family == 4;
+	return family_of_sk == AF_INET6 || ts->family == AF_INET;
 }
 
 static int toa_fill_peer(struct sockaddr *uaddr, unsigned short sock_family, const u8 *addr,
@@ -46,7 +46,7 @@ static int toa_fill_peer(struct sockaddr *uaddr, unsigned short sock_family, con
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)uaddr;
 
 		sin6->sin6_family = AF_INET6;
-		if (family == 4)
+		if (family == AF_INET)
 			ipv6_addr_set_v4mapped(*(const __be32 *)addr, &sin6->sin6_addr);
 		else
 			memcpy(&sin6->sin6_addr, addr, 16);

@@ -48,7 +48,7 @@ static spinlock_t toa_vouch_locks[TOA_VOUCH_LOCKS];
 static u32 toa_vouch_seed __read_mostly;
 
 struct toa_tcp_pkt {
-	u8 family; /* 4 or 6 */
+	u8 family; /* AF_INET or AF_INET6 */
 	const void *saddr, *daddr;
 	struct tcphdr *th;
 	unsigned int thoff;
@@ -65,7 +65,7 @@ static bool toa_guard_tcp(struct sk_buff *skb, u8 pf, struct toa_tcp_pkt *t)
 		if (iph->protocol != IPPROTO_TCP || ip_is_fragment(iph))
 			return false;
 		t->thoff = iph->ihl * 4;
-		t->family = 4;
+		t->family = AF_INET;
 	} else {
 		__be16 frag_off = 0;
 		u8 nexthdr = ipv6_hdr(skb)->nexthdr;
@@ -74,7 +74,7 @@ static bool toa_guard_tcp(struct sk_buff *skb, u8 pf, struct toa_tcp_pkt *t)
 		if (off < 0 || nexthdr != IPPROTO_TCP || frag_off)
 			return false;
 		t->thoff = off;
-		t->family = 6;
+		t->family = AF_INET6;
 	}
 	if (!pskb_may_pull(skb, t->thoff + sizeof(struct tcphdr)))
 		return false;
@@ -82,7 +82,7 @@ static bool toa_guard_tcp(struct sk_buff *skb, u8 pf, struct toa_tcp_pkt *t)
 	if (doff <= sizeof(struct tcphdr) || !pskb_may_pull(skb, t->thoff + doff))
 		return false;
 	t->th = (struct tcphdr *)(skb_network_header(skb) + t->thoff);
-	if (t->family == 4) {
+	if (t->family == AF_INET) {
 		t->saddr = &ip_hdr(skb)->saddr;
 		t->daddr = &ip_hdr(skb)->daddr;
 	} else {
@@ -148,7 +148,7 @@ static unsigned int toa_guard_in(void *priv, struct sk_buff *skb,
 static u32 toa_vouch_hash(u8 family, const void *saddr, const void *daddr, __be16 sport,
 			  __be16 dport, __be32 seq)
 {
-	unsigned int alen = family == 4 ? 4 : 16;
+	unsigned int alen = family == AF_INET ? 4 : 16;
 	u32 h = jhash(saddr, alen, toa_vouch_seed);
 
 	h = jhash(daddr, alen, h);
@@ -159,7 +159,7 @@ static u32 toa_vouch_hash(u8 family, const void *saddr, const void *daddr, __be1
 static bool toa_vouch_match(const struct toa_vouch *v, u8 family, const void *saddr,
 			    const void *daddr, __be16 sport, __be16 dport, __be32 seq)
 {
-	unsigned int alen = family == 4 ? 4 : 16;
+	unsigned int alen = family == AF_INET ? 4 : 16;
 
 	return v->expires && v->family == family && v->seq == seq && v->sport == sport &&
 	       v->dport == dport && !memcmp(v->saddr, saddr, alen) &&
@@ -173,7 +173,7 @@ static void toa_vouch_add(const struct toa_tcp_pkt *t)
 	struct toa_vouch *b = toa_vouch_tab[h >> (32 - TOA_VOUCH_BUCKET_BITS)], *slot = NULL;
 	spinlock_t *lock = &toa_vouch_locks[h % TOA_VOUCH_LOCKS];
 	unsigned long now = jiffies;
-	unsigned int alen = t->family == 4 ? 4 : 16, i;
+	unsigned int alen = t->family == AF_INET ? 4 : 16, i;
 
 	spin_lock_bh(lock);
 	for (i = 0; i < TOA_VOUCH_WAYS; i++) {
@@ -229,11 +229,11 @@ bool toa_guard_vouched(const struct sk_buff *skb)
 	int i;
 
 	if (skb->protocol == htons(ETH_P_IP)) {
-		family = 4;
+		family = AF_INET;
 		saddr = &ip_hdr(skb)->saddr;
 		daddr = &ip_hdr(skb)->daddr;
 	} else {
-		family = 6;
+		family = AF_INET6;
 		saddr = &ipv6_hdr(skb)->saddr;
 		daddr = &ipv6_hdr(skb)->daddr;
 	}

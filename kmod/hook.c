@@ -95,10 +95,10 @@ static bool toa_skb_parse(const struct net *net, const struct sk_buff *skb, unsi
 	int ret;
 
 	if (skb->protocol == htons(ETH_P_IP)) {
-		family = 4;
+		family = AF_INET;
 		saddr = &ip_hdr(skb)->saddr;
 	} else {
-		family = 6;
+		family = AF_INET6;
 		saddr = &ipv6_hdr(skb)->saddr;
 	}
 	rcu_read_lock();
@@ -240,7 +240,7 @@ static void toa_attach_child(struct sock *child, const struct toa_parsed *p, u8 
 	}
 	toa_stat_inc(SYN_RECV_SOCK_TOA);
 	toa_stat_inc(CONN_ALLOC);
-	if (ts->family == 6)
+	if (ts->family == AF_INET6)
 		toa_stat_inc(IP6_ADDRESS_ALLOC);
 	switch (packet) {
 	case TOA_PKT_SYN:

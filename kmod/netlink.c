@@ -138,8 +138,8 @@ static int toa_nl_put_config(struct sk_buff *msg)
 		const struct toa_cidr *t = &cfg->trusted[i];
 
 		c = nla_nest_start(msg, TOA_CIDR);
-		if (!c || nla_put_u8(msg, TOA_CIDR_FAMILY, t->family == 4 ? AF_INET : AF_INET6) ||
-		    nla_put(msg, TOA_CIDR_ADDR, t->family == 4 ? 4 : 16, t->addr) ||
+		if (!c || nla_put_u8(msg, TOA_CIDR_FAMILY, t->family) ||
+		    nla_put(msg, TOA_CIDR_ADDR, t->family == AF_INET ? 4 : 16, t->addr) ||
 		    nla_put_u8(msg, TOA_CIDR_PREFIX, t->prefix))
 			goto out;
 		nla_nest_end(msg, c);
@@ -194,7 +194,7 @@ static int toa_nl_cidr_parse(const struct nlattr *attr, struct toa_cidr *c,
 		return -EINVAL;
 	}
 	memset(c, 0, sizeof(*c));
-	c->family = af == AF_INET ? 4 : 6;
+	c->family = af;
 	max = af == AF_INET ? 32 : 128;
 	c->prefix = nla_get_u8(tb[TOA_CIDR_PREFIX]);
 	if (nla_len(tb[TOA_CIDR_ADDR]) != max / 8 || c->prefix > max) {
@@ -355,7 +355,7 @@ static int toa_nl_fill_conn(struct sk_buff *msg, u32 portid, u32 seq, int flags,
 		return -EMSGSIZE;
 	toa_nl_sock_eps(sk, &local, &peer);
 	memset(&client, 0, sizeof(client));
-	client.family = ts->family == 4 ? AF_INET : AF_INET6;
+	client.family = ts->family;
 	memcpy(client.addr, ts->addr, 16);
 	client.port = ntohs(ts->port);
 	nest = nla_nest_start(msg, TOA_A_CONN);
@@ -631,7 +631,7 @@ static int toa_nl_fill_uoa(struct sk_buff *msg, u32 portid, u32 seq, int flags,
 		return -EMSGSIZE;
 	toa_nl_uoa_ep(&local, m->key.af, m->daddr, m->key.dport);
 	toa_nl_uoa_ep(&peer, m->key.af, m->key.saddr, m->key.sport);
-	toa_nl_uoa_ep(&client, m->family == 4 ? AF_INET : AF_INET6, m->addr, m->port);
+	toa_nl_uoa_ep(&client, m->family, m->addr, m->port);
 	nest = nla_nest_start(msg, TOA_A_UOA);
 	if (!nest || toa_nl_put_ep(msg, TOA_UOA_LOCAL, &local) ||
 	    toa_nl_put_ep(msg, TOA_UOA_PEER, &peer) ||

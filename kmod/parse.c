@@ -22,12 +22,16 @@
 struct toa_format_desc {
 	uint8_t kind;
 	uint8_t len;
-	uint8_t family;
+	uint8_t family; /* AF_INET or AF_INET6 */
 };
 
-#define TOA_FMT_DESC_(id, k, l, fam, on) [TOA_FMT_##id] = { k, l, fam },
+/* TOA_FORMATS gives the client's IP version (4 or 6); the module speaks AF_INET /
+ * AF_INET6 everywhere else, so the one conversion is here. */
+#define TOA_FMT_AF_(fam) ((fam) == 4 ? AF_INET : AF_INET6)
+#define TOA_FMT_DESC_(id, k, l, fam, on) [TOA_FMT_##id] = { k, l, TOA_FMT_AF_(fam) },
 static const struct toa_format_desc toa_formats[__TOA_FMT_MAX] = { TOA_FORMATS(TOA_FMT_DESC_) };
 #undef TOA_FMT_DESC_
+#undef TOA_FMT_AF_
 
 /* The format of (kind, len), or -1; *kind_mask gets the formats that use this kind. */
 static int toa_format_of(uint8_t kind, uint8_t len, uint32_t *kind_mask)
@@ -63,7 +67,7 @@ static int toa_decode(const uint8_t *opt, int f, struct toa_parsed *out)
 		return TOA_PARSE_FOUND;
 	}
 	memcpy(out->port, opt + 2, 2);
-	memcpy(out->addr, opt + 4, d->family == 4 ? 4 : 16);
+	memcpy(out->addr, opt + 4, d->family == AF_INET ? 4 : 16);
 	return TOA_PARSE_FOUND;
 }
 

@@ -7,15 +7,17 @@
 #define TOA_PARSE_H
 
 #ifdef __KERNEL__
+#include <linux/socket.h> /* AF_INET, AF_INET6 */
 #include <linux/types.h>
 #else
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h> /* AF_INET, AF_INET6 */
 #endif
 #include "toa/uapi.h"
 
 struct toa_parsed {
-	uint8_t family;   /* 4 or 6 */
+	uint8_t family;   /* AF_INET or AF_INET6 */
 	uint8_t kind;
 	uint8_t len;
 	uint8_t format;   /* enum toa_format */

@@ -89,13 +89,13 @@ static int toa_sockopt_fill(union toa_sockopt_answer *u, int optname, const stru
 {
 	switch (optname) {
 	case TOA_SO_GET_LOOKUP:
-		if (ts->family != 6)
+		if (ts->family != AF_INET6)
 			return 0;
 		memcpy(&u->np.saddr, ts->addr, 16);
 		u->np.sport = ts->port;
 		return sizeof(u->np);
 	case VTOA_SO_GET_CLIENT:
-		if (ts->family == 4) {
+		if (ts->family == AF_INET) {
 			u->sin.sin_family = AF_INET;
 			u->sin.sin_port = ts->port;
 			memcpy(&u->sin.sin_addr, ts->addr, 4);
@@ -106,14 +106,14 @@ static int toa_sockopt_fill(union toa_sockopt_answer *u, int optname, const stru
 		memcpy(&u->sin6.sin6_addr, ts->addr, 16);
 		return sizeof(u->sin6);
 	default:
-		u->ci.family = ts->family == 4 ? AF_INET : AF_INET6;
+		u->ci.family = ts->family;
 		u->ci.kind = ts->kind;
 		u->ci.len = ts->len;
 		u->ci.packet = ts->packet;
 		u->ci.format = ts->format;
 		u->ci.port = ts->port;
 		u->ci.age_ms = jiffies_to_msecs((u32)jiffies - ts->born);
-		memcpy(u->ci.addr, ts->addr, ts->family == 4 ? 4 : 16);
+		memcpy(u->ci.addr, ts->addr, ts->family == AF_INET ? 4 : 16);
 		toa_fill_lb(&u->ci, sk);
 		return sizeof(u->ci);
 	}

@@ -24,7 +24,7 @@ void toa_sock_discard(struct toa_sock *ts)
 void toa_sock_free(struct toa_sock *ts)
 {
 	toa_stat_inc(CONN_FREE);
-	if (ts->family == 6)
+	if (ts->family == AF_INET6)
 		toa_stat_inc(IP6_ADDRESS_FREE);
 	kmem_cache_free(toa_sock_cache, ts);
 }

@@ -29,7 +29,7 @@ struct toa_sock {
 	__be16 port;
 	u8 kind;
 	u8 len;
-	u8 family;  /* 4 or 6 */
+	u8 family;  /* AF_INET or AF_INET6 */
 	u8 packet;  /* enum toa_packet */
 	u8 format;  /* enum toa_format */
 	u8 flags;   /* TOA_SOCK_F_* */

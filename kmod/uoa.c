@@ -297,7 +297,7 @@ static unsigned int toa_uoa_found(struct net *net, struct sk_buff *skb,
 	toa_stat_inc(UOA_GOT);
 	if (s->uoa->n_uoa > 1)
 		toa_stat_inc(UOA_MULTI);
-	if (!toa_config_trusts(cfg, s->af == AF_INET ? 4 : 6, s->saddr)) {
+	if (!toa_config_trusts(cfg, s->af, s->saddr)) {
 		toa_stat_inc(UOA_UNTRUSTED);
 		return NF_ACCEPT;
 	}
@@ -580,19 +580,19 @@ static int toa_uoa_get(struct sock *sk, int optval, void __user *user, int *len)
 		if (READ_ONCE(m->last) != now)
 			WRITE_ONCE(((struct toa_uoa_map *)m)->last, now); /* in use: kept */
 		if (optval == UOA_SO_GET_LOOKUP) {
-			u.pm.real_af = m->family == 4 ? AF_INET : AF_INET6;
+			u.pm.real_af = m->family;
 			memset(u.pm.real_saddr, 0, 16);
-			memcpy(u.pm.real_saddr, m->addr, m->family == 4 ? 4 : 16);
+			memcpy(u.pm.real_saddr, m->addr, m->family == AF_INET ? 4 : 16);
 			u.pm.real_sport = m->port;
 		} else {
-			u.ci.family = m->family == 4 ? AF_INET : AF_INET6;
+			u.ci.family = m->family;
 			u.ci.carrier = READ_ONCE(m->carrier);
 			u.ci.port = m->port;
 			u.ci.age_ms = jiffies_to_msecs(now - m->born);
 			u.ci.idle_ms = 0;
 			u.ci.packets = READ_ONCE(m->packets);
 			memset(u.ci.addr, 0, 16);
-			memcpy(u.ci.addr, m->addr, m->family == 4 ? 4 : 16);
+			memcpy(u.ci.addr, m->addr, m->family == AF_INET ? 4 : 16);
 			memcpy(u.ci.local_addr, m->daddr, 16);
 		}
 	}

@@ -21,7 +21,7 @@ struct toa_uoa_map {
 	struct rhlist_head node;
 	struct toa_uoa_key key;
 	u8 daddr[16];
-	u8 family;   /* the client's: 4 or 6 */
+	u8 family;   /* the client's: AF_INET or AF_INET6 */
 	u8 carrier;  /* enum toa_uoa_carrier */
 	bool dead;   /* out of the table (under toa_uoa_lock) */
 	__be16 port;

@@ -47,7 +47,7 @@ int toa_uoa_parse_options(const uint8_t *opts, size_t len, struct toa_uoa_parsed
 			continue;
 		}
 		if (!found) {
-			out->family = olen == TOA_UOA_OPT_LEN4 ? 4 : 6;
+			out->family = olen == TOA_UOA_OPT_LEN4 ? AF_INET : AF_INET6;
 			memcpy(out->port, opts + off + 2, 2);
 			memcpy(out->addr, opts + off + 4, olen - 4);
 			found = 1;

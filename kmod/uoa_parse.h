@@ -7,10 +7,12 @@
 #define TOA_UOA_PARSE_H
 
 #ifdef __KERNEL__
+#include <linux/socket.h> /* AF_INET, AF_INET6 */
 #include <linux/types.h>
 #else
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h> /* AF_INET, AF_INET6 */
 #endif
 #include "toa/uapi.h"
 
@@ -21,7 +23,7 @@ enum toa_uoa_result {
 };
 
 struct toa_uoa_parsed {
-	uint8_t family;  /* 4 or 6 */
+	uint8_t family;  /* AF_INET or AF_INET6 */
 	uint8_t port[2]; /* network byte order */
 	uint8_t addr[16];
 	uint8_t n_uoa;   /* valid UOA options in the list (more than 1: the first won) */

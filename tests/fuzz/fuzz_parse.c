@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(opts, data + 4, n);
 	r = toa_parse_options(opts, n, enabled, &p);
 	if (r == TOA_PARSE_FOUND) {
-		if (!(enabled & TOA_FMT_BIT(p.format)) || (p.family != 4 && p.family != 6))
+		if (!(enabled & TOA_FMT_BIT(p.format)) || (p.family != AF_INET && p.family != AF_INET6))
 			abort();
 	} else if (r != TOA_PARSE_NONE && r != TOA_PARSE_MALFORMED) {
 		abort();

@@ -21,7 +21,7 @@ static void check_options(const uint8_t *in, size_t n)
 
 	memcpy(opts, in, n);
 	r = toa_uoa_parse_options(opts, n, &p);
-	if (r == TOA_UOA_FOUND && ((p.family != 4 && p.family != 6) || !p.n_uoa))
+	if (r == TOA_UOA_FOUND && ((p.family != AF_INET && p.family != AF_INET6) || !p.n_uoa))
 		abort();
 	if (r != TOA_UOA_FOUND && r != TOA_UOA_NONE && r != TOA_UOA_MALFORMED)
 		abort();
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (toa_uoa_parse_opp(buf, n, &o) == 0) {
 		if (o.hdrlen < 4 || o.hdrlen + 8 > n || o.protocol != 17)
 			abort();
-		if (o.result == TOA_UOA_FOUND && o.uoa.family != 4 && o.uoa.family != 6)
+		if (o.result == TOA_UOA_FOUND && o.uoa.family != AF_INET && o.uoa.family != AF_INET6)
 			abort();
 		check_options(buf + 4, o.hdrlen - 4);
 	}

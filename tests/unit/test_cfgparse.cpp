@@ -85,7 +85,7 @@ TEST(Cidr, Ipv4AndIpv6)
 	int err;
 	toa_cidr c = cidr("198.51.100.0/24", &err);
 	EXPECT_EQ(err, 0);
-	EXPECT_EQ(c.family, 4);
+	EXPECT_EQ(c.family, AF_INET);
 	EXPECT_EQ(c.prefix, 24);
 	EXPECT_EQ(c.addr[0], 198);
 	c = cidr("203.0.113.7", &err);
@@ -93,7 +93,7 @@ TEST(Cidr, Ipv4AndIpv6)
 	EXPECT_EQ(c.prefix, 32);
 	c = cidr("2001:db8:ff::/48", &err);
 	EXPECT_EQ(err, 0);
-	EXPECT_EQ(c.family, 6);
+	EXPECT_EQ(c.family, AF_INET6);
 	EXPECT_EQ(c.prefix, 48);
 	c = cidr("::/0", &err);
 	EXPECT_EQ(err, 0);
@@ -116,18 +116,18 @@ TEST(Cidr, Contains)
 	int err;
 	toa_cidr c = cidr("198.51.100.128/25", &err);
 	const uint8_t in[4] = {198, 51, 100, 200}, out[4] = {198, 51, 100, 2};
-	EXPECT_TRUE(toa_cidr_contains(&c, 4, in));
-	EXPECT_FALSE(toa_cidr_contains(&c, 4, out));
+	EXPECT_TRUE(toa_cidr_contains(&c, AF_INET, in));
+	EXPECT_FALSE(toa_cidr_contains(&c, AF_INET, out));
 	uint8_t v6[16] = {};
-	EXPECT_FALSE(toa_cidr_contains(&c, 6, v6));
+	EXPECT_FALSE(toa_cidr_contains(&c, AF_INET6, v6));
 	toa_cidr any6 = cidr("::/0", &err);
-	EXPECT_TRUE(toa_cidr_contains(&any6, 6, v6));
+	EXPECT_TRUE(toa_cidr_contains(&any6, AF_INET6, v6));
 	toa_cidr host = cidr("2001:db8:c::7", &err);
 	uint8_t h[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x0c};
 	h[15] = 7;
-	EXPECT_TRUE(toa_cidr_contains(&host, 6, h));
+	EXPECT_TRUE(toa_cidr_contains(&host, AF_INET6, h));
 	h[15] = 8;
-	EXPECT_FALSE(toa_cidr_contains(&host, 6, h));
+	EXPECT_FALSE(toa_cidr_contains(&host, AF_INET6, h));
 }
 
 TEST(Trusted, Lists)
@@ -143,7 +143,7 @@ TEST(Trusted, Lists)
 	EXPECT_EQ(n, 0u);
 	EXPECT_EQ(toa_trusted_parse("198.51.100.0/24, 2001:db8:ff::/48\n", out, 4, &n, &off, &len), 0);
 	EXPECT_EQ(n, 2u);
-	EXPECT_EQ(out[1].family, 6);
+	EXPECT_EQ(out[1].family, AF_INET6);
 	EXPECT_EQ(toa_trusted_parse("1.0.0.0/8,2.0.0.0/8,3.0.0.0/8,4.0.0.0/8,5.0.0.0/8", out, 4, &n,
 				    &off, &len),
 		  -E2BIG);

@@ -74,7 +74,7 @@ TEST_P(V4Formats, PortAndAddress)
 	auto c = GetParam();
 	ASSERT_EQ(parse(cat({kNop, kNop, kTs, v4opt(c.kind, 40000, 203, 0, 113, 7)}), &p),
 		  TOA_PARSE_FOUND);
-	EXPECT_EQ(p.family, 4);
+	EXPECT_EQ(p.family, AF_INET);
 	EXPECT_EQ(p.kind, c.kind);
 	EXPECT_EQ(p.len, 8);
 	EXPECT_EQ(p.format, c.format);
@@ -91,11 +91,12 @@ TEST(Parse, V6Formats)
 {
 	toa_parsed p;
 	ASSERT_EQ(parse(v6opt(254, 20, 443, 7), &p), TOA_PARSE_FOUND);
-	EXPECT_EQ(p.family, 6);
+	EXPECT_EQ(p.family, AF_INET6);
 	EXPECT_EQ(p.format, TOA_FMT_254_20);
 	EXPECT_EQ(p.addr[0], 0x20);
 	EXPECT_EQ(p.addr[15], 7);
 	ASSERT_EQ(parse(v6opt(253, 20, 443, 8), &p), TOA_PARSE_FOUND);
+	EXPECT_EQ(p.family, AF_INET6);
 	EXPECT_EQ(p.format, TOA_FMT_253_20);
 	EXPECT_EQ(p.addr[15], 8);
 }
@@ -109,9 +110,11 @@ TEST(Parse, OffByDefaultFormats)
 	EXPECT_EQ(parse(cdn, &p), TOA_PARSE_NONE);
 	ASSERT_EQ(parse(ali, &p, TOA_FMT_ALL), TOA_PARSE_FOUND);
 	EXPECT_EQ(p.format, TOA_FMT_249_40);
+	EXPECT_EQ(p.family, AF_INET6);
 	EXPECT_EQ(p.addr[15], 9);
 	ASSERT_EQ(parse(cdn, &p, TOA_FMT_ALL), TOA_PARSE_FOUND);
 	EXPECT_EQ(p.format, TOA_FMT_28_7);
+	EXPECT_EQ(p.family, AF_INET);
 	EXPECT_EQ(p.port[0] | p.port[1], 0);
 	EXPECT_EQ(0, memcmp(p.addr, "\xcb\x00\x71\x09", 4));
 	// 28/7 with another version byte is not a CDN option.
@@ -245,6 +248,29 @@ TEST(Parse, EveryKindAndLength)
 			toa_parsed p;
 			EXPECT_EQ(parse(b, &p, all), want) << "kind " << kind << " len " << len;
 		}
+	}
+}
+
+// The uapi table's family column is the IP version; the parser answers AF_INET/AF_INET6.
+TEST(Parse, FamilyOfEveryFormat)
+{
+	struct Row {
+		int format;
+		uint8_t kind, len, version;
+	};
+#define ROW_(id, k, l, fam, on) {TOA_FMT_##id, k, l, fam},
+	const Row rows[] = {TOA_FORMATS(ROW_)};
+#undef ROW_
+	for (const Row &r : rows) {
+		Bytes b(r.len, 0);
+		b[0] = r.kind;
+		b[1] = r.len;
+		b[2] = 1; // 28/7's version
+		toa_parsed p;
+		ASSERT_EQ(parse(b, &p, TOA_FMT_ALL), TOA_PARSE_FOUND) << int(r.kind) << "/" << int(r.len);
+		EXPECT_EQ(p.format, r.format);
+		EXPECT_EQ(p.family, r.version == 4 ? AF_INET : AF_INET6)
+			<< int(r.kind) << "/" << int(r.len);
 	}
 }
 

@@ -56,7 +56,7 @@ TEST(UoaOptions, Ipv4Client)
 {
 	toa_uoa_parsed p;
 	ASSERT_EQ(TOA_UOA_FOUND, toa_uoa_parse_options(kUoa4.data(), kUoa4.size(), &p));
-	EXPECT_EQ(4, p.family);
+	EXPECT_EQ(AF_INET, p.family);
 	EXPECT_EQ(0x15, p.port[0]);
 	EXPECT_EQ(0xb3, p.port[1]);
 	EXPECT_EQ(203, p.addr[0]);
@@ -70,7 +70,7 @@ TEST(UoaOptions, Ipv6ClientAfterNops)
 	Bytes b = cat({{1, 1, 1, 1}, uoa6()});
 	toa_uoa_parsed p;
 	ASSERT_EQ(TOA_UOA_FOUND, toa_uoa_parse_options(b.data(), b.size(), &p));
-	EXPECT_EQ(6, p.family);
+	EXPECT_EQ(AF_INET6, p.family);
 	EXPECT_EQ(0x20, p.addr[0]);
 	EXPECT_EQ(7, p.addr[15]);
 }
@@ -154,7 +154,7 @@ TEST(UoaOpp, Ipv4ClientStrippable)
 	EXPECT_EQ(TOA_UOA_OPP_V4, o.version);
 	EXPECT_EQ(17, o.protocol);
 	EXPECT_EQ(TOA_UOA_FOUND, o.result);
-	EXPECT_EQ(4, o.uoa.family);
+	EXPECT_EQ(AF_INET, o.uoa.family);
 }
 
 TEST(UoaOpp, Ipv6Client)
@@ -164,7 +164,7 @@ TEST(UoaOpp, Ipv6Client)
 	toa_uoa_opp o;
 	ASSERT_EQ(0, toa_uoa_parse_opp(b.data(), b.size(), &o));
 	EXPECT_EQ(TOA_UOA_FOUND, o.result);
-	EXPECT_EQ(6, o.uoa.family);
+	EXPECT_EQ(AF_INET6, o.uoa.family);
 }
 
 TEST(UoaOpp, NoOptionsIsStrippableWithoutAddress)
