@@ -107,25 +107,6 @@ typedef struct sock *(*toa_lookup4_hi_t)(struct net *net, struct inet_hashinfo *
 					  const __be32 saddr, const __be16 sport,
 					  const __be32 daddr, const u16 hnum, const int dif,
 					  const int sdif);
-#define COMPAT_INET_LOOKUP_BY_NET                                                          \
-	__builtin_types_compatible_p(typeof(&__inet_lookup_established), toa_lookup4_net_t)
-
-#define toa_inet_lookup_established(net, saddr, sport, daddr, hnum, dif)                   \
-	__builtin_choose_expr(                                                             \
-		COMPAT_INET_LOOKUP_BY_NET,                                                 \
-		({                                                                         \
-			toa_lookup4_net_t fn_ = (toa_lookup4_net_t)(void (*)(void))        \
-				&__inet_lookup_established;                                \
-			fn_(net, saddr, sport, daddr, hnum, dif, 0);                       \
-		}),                                                                        \
-		({                                                                         \
-			toa_lookup4_hi_t fn_ = (toa_lookup4_hi_t)(void (*)(void))          \
-				&__inet_lookup_established;                                \
-			fn_(net, (net)->ipv4.tcp_death_row.hashinfo, saddr, sport, daddr,  \
-			    hnum, dif, 0);                                                 \
-		}))
-
-#if IS_ENABLED(CONFIG_IPV6)
 typedef struct sock *(*toa_lookup6_net_t)(const struct net *net, const struct in6_addr *saddr,
 					   const __be16 sport, const struct in6_addr *daddr,
 					   const u16 hnum, const int dif, const int sdif);
@@ -134,21 +115,26 @@ typedef struct sock *(*toa_lookup6_hi_t)(struct net *net, struct inet_hashinfo *
 					  const struct in6_addr *daddr, const u16 hnum,
 					  const int dif, const int sdif);
 
-#define toa_inet6_lookup_established(net, saddr, sport, daddr, hnum, dif)                  \
+/* @fn(@net, [hashinfo,] ...) as @fn's type says: @net_t without hashinfo, @hi_t with. */
+#define toa_lookup_established_(fn, net_t, hi_t, net, ...)                                 \
 	__builtin_choose_expr(                                                             \
-		__builtin_types_compatible_p(typeof(&__inet6_lookup_established),          \
-					     toa_lookup6_net_t),                           \
+		__builtin_types_compatible_p(typeof(&fn), net_t),                          \
 		({                                                                         \
-			toa_lookup6_net_t fn_ = (toa_lookup6_net_t)(void (*)(void))        \
-				&__inet6_lookup_established;                               \
-			fn_(net, saddr, sport, daddr, hnum, dif, 0);                       \
+			net_t fn_ = (net_t)(void (*)(void))&fn;                            \
+			fn_(net, __VA_ARGS__);                                             \
 		}),                                                                        \
 		({                                                                         \
-			toa_lookup6_hi_t fn_ = (toa_lookup6_hi_t)(void (*)(void))          \
-				&__inet6_lookup_established;                               \
-			fn_(net, (net)->ipv4.tcp_death_row.hashinfo, saddr, sport, daddr,  \
-			    hnum, dif, 0);                                                 \
+			hi_t fn_ = (hi_t)(void (*)(void))&fn;                              \
+			fn_(net, (net)->ipv4.tcp_death_row.hashinfo, __VA_ARGS__);         \
 		}))
+
+#define toa_inet_lookup_established(net, saddr, sport, daddr, hnum, dif)                   \
+	toa_lookup_established_(__inet_lookup_established, toa_lookup4_net_t,              \
+				toa_lookup4_hi_t, net, saddr, sport, daddr, hnum, dif, 0)
+#if IS_ENABLED(CONFIG_IPV6)
+#define toa_inet6_lookup_established(net, saddr, sport, daddr, hnum, dif)                  \
+	toa_lookup_established_(__inet6_lookup_established, toa_lookup6_net_t,             \
+				toa_lookup6_hi_t, net, saddr, sport, daddr, hnum, dif, 0)
 #endif
 
 #endif
