@@ -7,7 +7,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all kmod userspace deps deb check check-newest demo bench fuzz clean
+.PHONY: all kmod sign userspace deps deb check check-newest demo bench fuzz clean
 
 all: kmod userspace
 
@@ -17,6 +17,16 @@ kmod:
 	else \
 		echo "toa: no kernel build dir at $(KDIR) (install linux-headers-$$(uname -r) or set KDIR=); module not built"; \
 	fi
+
+# Signs the built module for Secure Boot nodes (scripts/sign.sh, the kernel's sign-file):
+#   make kmod && make sign KEY=signing.key CERT=signing.der [KDIR=...] [MODULE=...]
+MODULE ?= kmod/toa.ko
+sign:
+	@if [ -z "$(KEY)" ] || [ -z "$(CERT)" ]; then \
+		echo "toa: make sign needs KEY=<private key> CERT=<its certificate> (see README: Secure Boot)"; \
+		exit 2; \
+	fi
+	scripts/sign.sh --kdir "$(KDIR)" --key "$(KEY)" --cert "$(CERT)" $(MODULE)
 
 deps:
 	@scripts/deps.sh

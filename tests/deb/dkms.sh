@@ -6,7 +6,8 @@
 # tests/kernel/buildroot.sh (root <release>-dkms<line>: dkms and that line's
 # linux-headers-<release> at the booted kernel's exact version, from Debian's archive):
 #   1. `apt-get install ./*.deb` of DIR (make deb): DKMS itself builds and installs toa.ko
-#      for the line's kernel (AUTOINSTALL) at the package's version; toa-inspect and its
+#      for the line's kernel (AUTOINSTALL) at the package's version, signed with the key
+#      that /etc/dkms/framework.conf.d names (DKMS's signing hook); toa-inspect and its
 #      man page, /etc/modprobe.d/toa.conf, a C program built against libtoa-dev (-ltoa),
 #      pkg-config and find_package(toa) files;
 #   2. an upgrade to a higher version built from the same tree (deb.sh --version V.1):
@@ -66,6 +67,11 @@ step "packages $v0; building $v1 (toa-dkms) for the upgrade"
 d1="$("$repo/scripts/deb.sh" --build "$out/upgrade-build" --version "$v1" --indep --no-lintian | tail -n1)"
 cp "$d1"/toa-dkms_"$v1"_all.deb "$out/debs/v1/"
 cp "$repo/examples/client_addr.c" "$out/debs/v0/"
+# DKMS's signing hook: a key pair made here, named in framework.conf.d as the README says,
+# must sign every module DKMS builds (the signer's name is read back with modinfo).
+openssl req -new -x509 -nodes -days 1 -subj "/CN=toa-dkms-test" -newkey rsa:2048 \
+  -keyout "$out/debs/mok.key" -outform DER -out "$out/debs/mok.der" >/dev/null 2>&1 ||
+  toa_die "dkms.sh: openssl could not make a signing key"
 
 # A command in the root, with the package dirs at /debs (the overlay keeps what it writes).
 inroot() {
@@ -79,6 +85,8 @@ ko_path() { inroot sh -c "ls /lib/modules/$rel/updates/dkms/toa.ko* 2>/dev/null 
 ko_field() { inroot sh -c "modinfo -F $1 \$(ls /lib/modules/$rel/updates/dkms/toa.ko* | head -n1)" 2>/dev/null | cut -d' ' -f1; }
 
 # 1. install
+inroot sh -c 'mkdir -p /etc/dkms/framework.conf.d &&
+  printf "mok_signing_key=/debs/mok.key\nmok_certificate=/debs/mok.der\n" >/etc/dkms/framework.conf.d/toa-sign.conf'
 step "apt-get install $(cd "$out/debs/v0" && echo *.deb)"
 s=$SECONDS
 if apt_in install $(cd "$out/debs/v0" && ls *.deb | sed 's|^|/debs/v0/|') >"$out/apt-install.log" 2>&1; then
@@ -93,6 +101,9 @@ check "dkms_built_$rel" 'grep -q "^toa/$v0, $rel, x86_64: installed" <<<"$status
   "$(ko_path)"
 check dkms_module_version '[ "$(ko_field version)" = "$v0" ] && [ "$(ko_field vermagic)" = "$rel" ]' \
   "version=$(ko_field version) vermagic=$(ko_field vermagic)"
+sig_hash="$(inroot sh -c "sed -n 's/^CONFIG_MODULE_SIG_HASH=\"\\(.*\\)\"\$/\\1/p' /lib/modules/$rel/build/.config")"
+check dkms_signs_module '[ "$(ko_field signer)" = toa-dkms-test ] && [ "$(ko_field sig_hashalgo)" = "$sig_hash" ]' \
+  "signer=$(ko_field signer) sig_hashalgo=$(ko_field sig_hashalgo) (kernel: ${sig_hash:-none})"
 check modprobe_conf 'inroot grep -q "^#options toa " /etc/modprobe.d/toa.conf'
 check toa_inspect_runs 'inroot toa-inspect --help >/dev/null 2>&1'
 check toa_inspect_man 'inroot test -f /usr/share/man/man8/toa-inspect.8.gz'
@@ -113,6 +124,7 @@ echo "$status" | sed 's/^/  dkms status: /' >&2
 check dkms_old_version_gone '! grep -q "^toa/$v0," <<<"$status" && ! inroot test -d /usr/src/toa-$v0'
 check "dkms_rebuilt_$rel" 'grep -q "^toa/$v1, $rel, x86_64: installed" <<<"$status" && [ "$(ko_field version)" = "$v1" ]' \
   "version=$(ko_field version)"
+check dkms_signs_rebuilt '[ "$(ko_field signer)" = toa-dkms-test ]' "signer=$(ko_field signer)"
 ko="$out/ko/toa.ko"
 case "$(ko_path)" in
   *.xz) inroot sh -c "xz -dc /lib/modules/$rel/updates/dkms/toa.ko.xz" >"$ko" ;;
