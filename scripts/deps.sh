@@ -30,7 +30,8 @@ pkgs=(
   # the DaemonSet's image (deploy/image): a Debian root made OCI with umoci
   umoci
   # the Kubernetes node in the booted guest (tests/guest/k8s.sh): kube-proxy's rules with
-  # Debian's iptables (nft backend) and ipvsadm; ip (iproute2) for the pods' namespaces
+  # Debian's iptables (nft backend) and ipvsadm; ip (iproute2) for the pods' namespaces;
+  # the pods' servers are the nginx and haproxy above, copied into the guest
   iptables ipvsadm
 )
 [ "${TOA_DEPS_EXTRA:-}" ] && pkgs+=(${TOA_DEPS_EXTRA})

@@ -97,7 +97,7 @@ run sh -c 'toa-inspect stats | grep guard'
 say "   -> the guard wiped the forged option (guard_stripped): nginx logged the node (SNAT),"
 say "      never the forged address."
 no_rules
-kill $(pidof nginx) 2>/dev/null
+kill $(pidof nginx) $(pidof haproxy) 2>/dev/null
 say ""
 say "8. Unload: rmmod works at any time; sockets keep working without the module."
 run rmmod toa

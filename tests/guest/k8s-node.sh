@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MIT
 # Sourced in the guest (at /k8s-node.sh; tests/guest/k8s-vm-args.sh puts it there): a
 # Kubernetes worker node as kube-proxy and a bridge CNI build it, with Debian's ip,
-# iptables (nft backend), ipvsadm and nginx. Used by tests/guest/k8s.sh and the demo.
+# iptables (nft backend), ipvsadm, nginx and haproxy. Used by tests/guest/k8s.sh and the
+# demo.
 #
 #   load balancer 198.51.100.2 / 2001:db8:ff::2 --> node 192.0.2.1 / 2001:db8::1 (toa0)
-#   NodePort 30080 (nginx) and 30088 (toa-echo-server, libtoa) --> kube-proxy DNAT
+#   NodePort 30080 (nginx), 30081 (haproxy, TCP mode) and 30088 (toa-echo-server, libtoa)
+#   --> kube-proxy DNAT
 #   (+ MASQUERADE with externalTrafficPolicy: Cluster) --> bridge cni0 192.0.2.65/26,
 #   2001:db8:100::1/64 --> pods pod1 .66 / ::66 and pod2 .67 / ::67 (own netns, veth)
 
@@ -19,7 +21,7 @@ mkdir -p /run /var/run /run/netns /tmp/k8s
 # nginx looks its user up even as root
 printf 'root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n' >/etc/passwd
 printf 'root:x:0:\nnogroup:x:65534:\n' >/etc/group
-for t in iptables ip6tables iptables-save ip6tables-save; do ln -sf xtables-nft-multi /bin/$t; done
+for t in iptables ip6tables iptables-save ip6tables-save iptables-restore ip6tables-restore; do ln -sf xtables-nft-multi /bin/$t; done
 
 # node_up: the load balancer's TUN device (persistent), forwarding, the bridge.
 node_up() {
@@ -32,14 +34,16 @@ node_up() {
 }
 
 # pod_up <n>: pod n in its own namespace on the bridge, with nginx on 80 (its access
-# log /tmp/k8s/nginx<n>/access.log holds $remote_addr) and toa-echo-server on 8080
-# (/tmp/k8s/echo<n>.log); n=0 is the node's own (hostNetwork) pair on 8090 and 8091.
+# log /tmp/k8s/nginx<n>/access.log holds $remote_addr), toa-echo-server on 8080
+# (/tmp/k8s/echo<n>.log) and haproxy in TCP mode on 8081, forwarding to the echo server
+# (its log /tmp/k8s/haproxy<n>.log holds %ci:%cp, one line a connection); n=0 is the
+# node's own (hostNetwork) three on 8090, 8091 and 8092.
 pod_up() {
   n=$1
   if [ "$n" = 0 ]; then
-    ns= web=8090 echo=8091
+    ns= web=8090 echo=8091 tcp=8092
   else
-    ns="ip netns exec pod$n" web=80 echo=8080
+    ns="ip netns exec pod$n" web=80 echo=8080 tcp=8081
     a4=192.0.2.6$((5 + n)) a6=2001:db8:100::6$((5 + n))
     ip netns add pod$n
     ip link add veth$n type veth peer name eth0 netns pod$n
@@ -70,79 +74,122 @@ http {
 EOF
   $ns nginx -e /tmp/k8s/nginx$n/error.log -p /tmp/k8s/nginx$n -c /tmp/k8s/nginx$n/nginx.conf &
   $ns toa-echo-server-static "[::]:$echo" >/tmp/k8s/echo$n.log 2>&1 &
+  # haproxy as root in the foreground (-db): no user, group, chroot or daemon; no syslog
+  # in the guest, so it logs to its stdout (appended: the tests truncate the log)
+  cat >/tmp/k8s/haproxy$n.cfg <<EOF
+global
+    log stdout format raw local0
+    nbthread 1
+    maxconn 256
+defaults
+    mode tcp
+    log global
+    option logasap
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+frontend pod$n
+    bind 0.0.0.0:$tcp
+    bind [::]:$tcp v6only
+    log-format "%ci:%cp"
+    default_backend echo
+backend echo
+    server echo 127.0.0.1:$echo
+EOF
+  $ns haproxy -db -f /tmp/k8s/haproxy$n.cfg >>/tmp/k8s/haproxy$n.log 2>/tmp/k8s/haproxy$n.err &
 }
 
 # --- kube-proxy's rules ------------------------------------------------------------
-# ipt <iptables|ip6tables> <policy: Cluster|Local>: the nat table kube-proxy's iptables
-# mode writes for a NodePort Service of two endpoints (nginx 30080 -> 80, echo
-# 30088 -> 8080); Local: no KUBE-MARK-MASQ on the way in, only the node's endpoints.
+# As kube-proxy writes them: one iptables-restore (ip6tables-restore) a family, which
+# replaces the nat table in one transaction (and takes a fraction of the time of one
+# iptables command a rule).
+# ipt_rules <iptables|ip6tables> <policy: Cluster|Local>: the nat table kube-proxy's
+# iptables mode writes for a NodePort Service of two endpoints (nginx 30080 -> 80,
+# haproxy 30081 -> 8081, echo 30088 -> 8080); Local: no KUBE-MARK-MASQ on the way in,
+# only the node's endpoints.
 ipt_rules() {
   t=$1 policy=$2
   if [ "$t" = iptables ]; then p1=192.0.2.66 p2=192.0.2.67; else p1="[2001:db8:100::66]" p2="[2001:db8:100::67]"; fi
-  $t -t nat -F; $t -t nat -X 2>/dev/null
-  for c in KUBE-SERVICES KUBE-NODEPORTS KUBE-POSTROUTING KUBE-MARK-MASQ; do $t -t nat -N $c; done
-  $t -t nat -A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
-  $t -t nat -A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
-  $t -t nat -A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING
-  $t -t nat -A KUBE-MARK-MASQ -j MARK --or-mark 0x4000
-  $t -t nat -A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN
-  $t -t nat -A KUBE-POSTROUTING -j MARK --xor-mark 0x4000
-  $t -t nat -A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully
-  for svc in web:30080:80 echo:30088:8080; do
-    name=${svc%%:*} rest=${svc#*:}; np=${rest%%:*} port=${rest#*:}
-    N=$(echo $name | tr a-z A-Z)
-    $t -t nat -N KUBE-EXT-$N; $t -t nat -N KUBE-SVC-$N
-    $t -t nat -N KUBE-SEP-$N-1; $t -t nat -N KUBE-SEP-$N-2
-    $t -t nat -A KUBE-NODEPORTS -p tcp -m comment --comment "default/$name" -m tcp --dport $np -j KUBE-EXT-$N
-    [ "$policy" = Cluster ] &&
-      $t -t nat -A KUBE-EXT-$N -m comment --comment "masquerade traffic for default/$name external destinations" -j KUBE-MARK-MASQ
-    $t -t nat -A KUBE-EXT-$N -j KUBE-SVC-$N
-    $t -t nat -A KUBE-SVC-$N -m comment --comment "default/$name -> pod1" -m statistic --mode random --probability 0.5 -j KUBE-SEP-$N-1
-    $t -t nat -A KUBE-SVC-$N -m comment --comment "default/$name -> pod2" -j KUBE-SEP-$N-2
-    i=1
-    for p in $p1 $p2; do
-      src=$(echo $p | tr -d '[]')
-      $t -t nat -A KUBE-SEP-$N-$i -s $src -m comment --comment "default/$name" -j KUBE-MARK-MASQ
-      $t -t nat -A KUBE-SEP-$N-$i -p tcp -m comment --comment "default/$name" -m tcp -j DNAT --to-destination $p:$port
-      i=$((i + 1))
+  svcs="web:30080:80 haproxy:30081:8081 echo:30088:8080"
+  {
+    echo '*nat'
+    for c in PREROUTING INPUT OUTPUT POSTROUTING; do echo ":$c ACCEPT [0:0]"; done
+    for c in KUBE-SERVICES KUBE-NODEPORTS KUBE-POSTROUTING KUBE-MARK-MASQ; do echo ":$c - [0:0]"; done
+    for svc in $svcs; do
+      N=$(echo ${svc%%:*} | tr a-z A-Z)
+      for c in KUBE-EXT-$N KUBE-SVC-$N KUBE-SEP-$N-1 KUBE-SEP-$N-2; do echo ":$c - [0:0]"; done
     done
-  done
-  $t -t nat -A KUBE-SERVICES -m comment --comment "kubernetes service nodeports" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS
+    echo '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES'
+    echo '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES'
+    echo '-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING'
+    echo '-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000'
+    echo '-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN'
+    echo '-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000'
+    echo '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully'
+    for svc in $svcs; do
+      name=${svc%%:*} rest=${svc#*:}; np=${rest%%:*} port=${rest#*:}
+      N=$(echo $name | tr a-z A-Z)
+      echo "-A KUBE-NODEPORTS -p tcp -m comment --comment \"default/$name\" -m tcp --dport $np -j KUBE-EXT-$N"
+      [ "$policy" = Cluster ] &&
+        echo "-A KUBE-EXT-$N -m comment --comment \"masquerade traffic for default/$name external destinations\" -j KUBE-MARK-MASQ"
+      echo "-A KUBE-EXT-$N -j KUBE-SVC-$N"
+      echo "-A KUBE-SVC-$N -m comment --comment \"default/$name -> pod1\" -m statistic --mode random --probability 0.5 -j KUBE-SEP-$N-1"
+      echo "-A KUBE-SVC-$N -m comment --comment \"default/$name -> pod2\" -j KUBE-SEP-$N-2"
+      i=1
+      for p in $p1 $p2; do
+        src=$(echo $p | tr -d '[]')
+        echo "-A KUBE-SEP-$N-$i -s $src -m comment --comment \"default/$name\" -j KUBE-MARK-MASQ"
+        echo "-A KUBE-SEP-$N-$i -p tcp -m comment --comment \"default/$name\" -m tcp -j DNAT --to-destination $p:$port"
+        i=$((i + 1))
+      done
+    done
+    echo '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS'
+    echo COMMIT
+  } | $t-restore
 }
 
 # kube-proxy's IPVS mode: a virtual server per NodePort on the node's address,
 # masquerading (NAT) forwarding to both pods, and its MASQUERADE of NodePort traffic.
 ipvs_rules() {
-  iptables -t nat -F; iptables -t nat -X 2>/dev/null
-  ip6tables -t nat -F; ip6tables -t nat -X 2>/dev/null
-  ipvsadm -C
   sysctl -qw net.ipv4.vs.conntrack=1
   for t in iptables ip6tables; do
-    for c in KUBE-POSTROUTING KUBE-NODE-PORT KUBE-MARK-MASQ; do $t -t nat -N $c; done
-    $t -t nat -A PREROUTING -j KUBE-NODE-PORT
-    $t -t nat -A POSTROUTING -j KUBE-POSTROUTING
-    $t -t nat -A KUBE-MARK-MASQ -j MARK --or-mark 0x4000
-    $t -t nat -A KUBE-NODE-PORT -p tcp -m multiport --dports 30080,30088 -j KUBE-MARK-MASQ
-    $t -t nat -A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN
-    $t -t nat -A KUBE-POSTROUTING -j MARK --xor-mark 0x4000
-    $t -t nat -A KUBE-POSTROUTING -j MASQUERADE --random-fully
+    $t-restore <<EOF2
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:KUBE-POSTROUTING - [0:0]
+:KUBE-NODE-PORT - [0:0]
+:KUBE-MARK-MASQ - [0:0]
+-A PREROUTING -j KUBE-NODE-PORT
+-A POSTROUTING -j KUBE-POSTROUTING
+-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000
+-A KUBE-NODE-PORT -p tcp -m multiport --dports 30080,30081,30088 -j KUBE-MARK-MASQ
+-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN
+-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000
+-A KUBE-POSTROUTING -j MASQUERADE --random-fully
+COMMIT
+EOF2
   done
-  for svc in 30080:80 30088:8080; do
-    np=${svc%%:*} port=${svc#*:}
-    ipvsadm -A -t $NODE4:$np -s rr
-    ipvsadm -a -t $NODE4:$np -r 192.0.2.66:$port -m
-    ipvsadm -a -t $NODE4:$np -r 192.0.2.67:$port -m
-    ipvsadm -A -t $GW4:$np -s rr # kube-proxy: a virtual server on every node address
-    ipvsadm -a -t $GW4:$np -r 192.0.2.66:$port -m
-    ipvsadm -a -t $GW4:$np -r 192.0.2.67:$port -m
-    ipvsadm -A -t "[$NODE6]:$np" -s rr
-    ipvsadm -a -t "[$NODE6]:$np" -r "[2001:db8:100::66]:$port" -m
-    ipvsadm -a -t "[$NODE6]:$np" -r "[2001:db8:100::67]:$port" -m
-  done
+  {
+    printf "%s\n" -C
+    for svc in 30080:80 30081:8081 30088:8080; do
+      np=${svc%%:*} port=${svc#*:}
+      # kube-proxy: a virtual server on every node address
+      for vip in $NODE4 $GW4; do
+        echo "-A -t $vip:$np -s rr"
+        echo "-a -t $vip:$np -r 192.0.2.66:$port -m"
+        echo "-a -t $vip:$np -r 192.0.2.67:$port -m"
+      done
+      echo "-A -t [$NODE6]:$np -s rr"
+      echo "-a -t [$NODE6]:$np -r [2001:db8:100::66]:$port -m"
+      echo "-a -t [$NODE6]:$np -r [2001:db8:100::67]:$port -m"
+    done
+  } | ipvsadm -R
 }
 
 no_rules() {
   ipvsadm -C 2>/dev/null
-  for t in iptables ip6tables; do $t -t nat -F; $t -t nat -X 2>/dev/null; done
+  for t in iptables ip6tables; do printf '*nat\nCOMMIT\n' | $t-restore; done
 }
-

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The vm.sh arguments of a Kubernetes node guest (tests/guest/k8s.sh, the demo's TKE
-# part), one a line: Debian's ip, iptables (nft), ipvsadm and nginx, iptables'
+# part), one a line: Debian's ip, iptables (nft), ipvsadm, nginx and haproxy, iptables'
 # extensions, tests/guest/k8s-node.sh at /k8s-node.sh, and the kernel's bridge,
 # netfilter, NAT and IPVS modules that the line does not build in (5.10: nft_counter too,
 # which iptables-nft puts in every rule).
@@ -9,8 +9,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 moddir="$("$here/../kernel/kernels.sh" moddir "$1")"
-for b in /usr/sbin/ip /usr/sbin/xtables-nft-multi /usr/sbin/ipvsadm /usr/sbin/nginx; do
-  [ -x "$b" ] || { echo "k8s-vm-args: $b missing (make deps installs iproute2, iptables, ipvsadm, nginx)" >&2; exit 1; }
+for b in /usr/sbin/ip /usr/sbin/xtables-nft-multi /usr/sbin/ipvsadm /usr/sbin/nginx \
+    /usr/sbin/haproxy; do
+  [ -x "$b" ] || { echo "k8s-vm-args: $b missing (make deps installs iproute2, iptables, ipvsadm, nginx, haproxy)" >&2; exit 1; }
   printf '%s\n' --bin "$b"
 done
 printf '%s\n' --file "/usr/lib/$(gcc -print-multiarch)/xtables:/usr/lib/xtables"

@@ -2,8 +2,10 @@
 # In the guest: the module on a Kubernetes worker node (tests/guest/k8s-node.sh builds
 # it: kube-proxy's iptables and IPVS paths into pods, hostNetwork), the ingress guard on;
 # the simulator is the load balancer and the attacker. Run by tests/guest/run-suite.sh.
-# Every case reads the servers' own logs (nginx's access log of $remote_addr, the echo
-# server's "accepted client=... via=..." lines).
+# Every case reads the servers' own logs: two servers nobody here wrote, Debian's nginx
+# (its access log of $remote_addr) and Debian's haproxy in TCP mode (its log of %ci:%cp,
+# forwarding to the pod's echo server), both unmodified and in transparent mode; and the
+# echo server's "accepted client=... via=..." lines (libtoa).
 ko="$TOA_MODULES/toa.ko"
 . /result.sh
 . /k8s-node.sh # node_up, pod_up, ipt_rules, ipvs_rules, no_rules, the addresses
@@ -13,18 +15,46 @@ node_up
 for n in 0 1 2; do pod_up $n; done
 sleep 1
 
-logs_reset() { for i in 0 1 2; do : >/tmp/k8s/nginx$i/access.log; : >/tmp/k8s/echo$i.log; done; }
+logs_reset() {
+  for i in 0 1 2; do : >/tmp/k8s/nginx$i/access.log; : >/tmp/k8s/echo$i.log; : >/tmp/k8s/haproxy$i.log; done
+  hap_reqs=0 hap_fails=0
+}
 # What the servers logged since logs_reset: nginx's $remote_addr lines, the echo
-# server's client= fields, one a line.
+# server's client= fields, haproxy's %ci:%cp, one a line.
 seen_nginx() { cat /tmp/k8s/nginx[0-2]/access.log; }
 seen_echo() { cat /tmp/k8s/echo[0-2].log | sed -n 's/^accepted client=\([^ ]*\) via=\(.*\) lb=.*/\1 \2/p'; }
-# req <nginx|echo> <server> <lbsim args...>: one connection through the simulator
+seen_haproxy() { cat /tmp/k8s/haproxy[0-2].log; }
+# req <nginx|echo|haproxy> <server> <lbsim args...>: one connection through the
+# simulator (haproxy: to the echo server behind it)
 req() {
   what=$1 srv=$2; shift 2
   if [ $what = nginx ]; then
     $LB --server "$srv" --send-hex $REQ --close wait "$@" >>/tmp/k8s/lbsim.log 2>&1
   else
     $LB --server "$srv" --send ping --expect-echo "$@" >>/tmp/k8s/lbsim.log 2>&1
+  fi
+}
+# hreq <server> <lbsim args...>: one connection through haproxy, counted, and whether
+# the echo came back through it
+hreq() {
+  hap_reqs=$((hap_reqs + 1))
+  req haproxy "$@" || hap_fails=$((hap_fails + 1))
+}
+# expect_haproxy <name> <pattern> [<address>]: since logs_reset every hreq got its echo,
+# haproxy logged one line for each, every line matches <pattern> (grep -E) and none
+# holds <address>. With option logasap haproxy logs as it connects to the echo server,
+# before the echo comes back: the lines are there when the simulator is done (waited
+# for up to 2 s all the same).
+expect_haproxy() {
+  i=0
+  while [ "$(seen_haproxy | grep -c .)" -lt $hap_reqs ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
+  got="$(seen_haproxy)"
+  lines=$(echo "$got" | grep -c .)
+  if [ $hap_fails = 0 ] && [ "$lines" = $hap_reqs ] && ! echo "$got" | grep -qvE "$2" &&
+    { [ -z "$3" ] || ! echo "$got" | grep -qF "$3"; }; then
+    pass "$1" "$(echo $got)"
+  else
+    fail "$1" "want $hap_reqs lines /$2/${3:+ without $3}, echo failed $hap_fails, haproxy logged: $(echo $got) | $(tail -n 2 /tmp/k8s/lbsim.log | tr '\n' ' ')"
   fi
 }
 # expect <name> <pattern>: after one or more connections, every nginx/echo line
@@ -49,7 +79,7 @@ never_seen() {
 C4=203.0.113.7 C6=2001:db8:c::7 FORGED4=203.0.113.66 FORGED6=2001:db8:c::66
 # The genuine load balancer: IPv4, IPv6 and NAT64 clients, both servers, SYN cookies.
 genuine() {
-  topo=$1 port_web=$2 port_echo=$3
+  topo=$1 port_web=$2 port_echo=$3 port_tcp=$4
   for n in 1 2; do
     logs_reset
     req nginx $NODE4:$port_web --format 200/8 --client $C4:40000
@@ -62,6 +92,15 @@ genuine() {
     req echo "[$NODE6]:$port_echo" --lb 2001:db8:ff::2 --format 254/20 --client "[$C6]:40001"
   done
   expect_seen ${topo}_ipv6_client "^$C6$|^\[$C6\]:4000[01] TOA\(kind 254, ack\)$"
+  # haproxy in TCP mode logs the client it accepted (%ci:%cp)
+  logs_reset
+  hreq $NODE4:$port_tcp --format 200/8 --client $C4:40010
+  hreq $NODE4:$port_tcp --format 254/8 --client $C4:40011
+  expect_haproxy ${topo}_haproxy_ipv4_client "^$C4:4001[01]$"
+  logs_reset
+  hreq "[$NODE6]:$port_tcp" --lb 2001:db8:ff::2 --format 254/20 --client "[$C6]:40012"
+  hreq "[$NODE6]:$port_tcp" --lb 2001:db8:ff::2 --format 253/20 --client "[$C6]:40013"
+  expect_haproxy ${topo}_haproxy_ipv6_client "^$C6:4001[23]$"
   # NAT64: an IPv6 client in an IPv4 connection; libtoa gives it (an IPv4 socket's
   # getpeername() cannot), nginx logs the load balancer or node then.
   logs_reset
@@ -74,6 +113,9 @@ genuine() {
   req nginx $NODE4:$port_web --format 254/8 --client $C4:40003
   req echo $NODE4:$port_echo --format 254/8 --client $C4:40004
   expect_seen ${topo}_syn_cookies "^$C4( |$)|^$C4:4000[34] TOA\(kind 254, ack\)$"
+  logs_reset
+  hreq $NODE4:$port_tcp --format 254/8 --client $C4:40014
+  expect_haproxy ${topo}_haproxy_syn_cookies "^$C4:40014$"
   for n in 1 2; do ip netns exec pod$n sysctl -qw net.ipv4.tcp_syncookies=1; done
   sysctl -qw net.ipv4.tcp_syncookies=1
 }
@@ -81,7 +123,7 @@ genuine() {
 # Attackers: a direct client at the NodePort, a second option, a client's own option
 # on the SYN. None may make a server log its address.
 attacks() {
-  topo=$1 port_web=$2 port_echo=$3
+  topo=$1 port_web=$2 port_echo=$3 port_tcp=$4
   logs_reset
   for i in 1 2; do
     req nginx $NODE4:$port_web --lb $FORGED4 --format 200/8 --client 192.0.2.99:1
@@ -90,6 +132,14 @@ attacks() {
   done
   never_seen ${topo}_direct_client_forges 192.0.2.99
   never_seen ${topo}_direct_client_forges_ipv6 2001:db8:bad::1
+  logs_reset
+  hreq $NODE4:$port_tcp --lb $FORGED4 --format 200/8 --client 192.0.2.99:5
+  hreq $NODE4:$port_tcp --lb $FORGED4 --format 254/8 --client 192.0.2.99:6
+  expect_haproxy ${topo}_haproxy_direct_client_forges . 192.0.2.99
+  logs_reset
+  hreq "[$NODE6]:$port_tcp" --lb $FORGED6 --format 254/20 --client "[2001:db8:bad::1]:5"
+  hreq "[$NODE6]:$port_tcp" --lb $FORGED6 --format 253/20 --client "[2001:db8:bad::1]:6"
+  expect_haproxy ${topo}_haproxy_direct_client_forges_ipv6 . 2001:db8:bad::1
   # the load balancer's option first, a forged one after it, in one packet
   logs_reset
   req echo $NODE4:$port_echo --raw "c8089c40cb007107 fe0800019999999a" --at ack
@@ -128,25 +178,25 @@ stat() { toa-inspect --json stats 2>/dev/null | tr ',{}' '\n\n\n' | sed -n "s/.*
 
 # --- topologies ---------------------------------------------------------------------
 ipt_rules iptables Cluster; ipt_rules ip6tables Cluster
-genuine ipt_cluster 30080 30088
+genuine ipt_cluster 30080 30088 30081
 stripped0=$(stat guard_stripped)
-attacks ipt_cluster 30080 30088
+attacks ipt_cluster 30080 30088 30081
 stripped1=$(stat guard_stripped)
 check ipt_cluster_guard_counted '[ "${stripped1:-0}" -gt "${stripped0:-0}" ]' "guard_stripped $stripped0 -> $stripped1"
 pod_attacks ipt_cluster
 
 ipt_rules iptables Local; ipt_rules ip6tables Local
-genuine ipt_local 30080 30088
-attacks ipt_local 30080 30088
+genuine ipt_local 30080 30088 30081
+attacks ipt_local 30080 30088 30081
 
 ipvs_rules
-genuine ipvs_cluster 30080 30088
-attacks ipvs_cluster 30080 30088
+genuine ipvs_cluster 30080 30088 30081
+attacks ipvs_cluster 30080 30088 30081
 pod_attacks ipvs_cluster
 
 no_rules
-genuine hostnet 8090 8091
-attacks hostnet 8090 8091
+genuine hostnet 8090 8091 8092
+attacks hostnet 8090 8091 8092
 
 # Without the guard, behind the SNAT the pod's peer is the node: the trusted list
 # cannot tell the load balancer from anyone, so nothing is read (as the README says).
@@ -187,7 +237,7 @@ out=$(ip netns exec pod1 sh -c 'echo N >/sys/module/toa/parameters/guard' 2>&1);
 check pod_cannot_write_param '[ $rc -ne 0 ] && [ "$(cat /sys/module/toa/parameters/guard)" = Y ]' "rc=$rc $out"
 
 no_rules
-kill $(pidof nginx) $(pidof toa-echo-server-static) 2>/dev/null
+kill $(pidof nginx) $(pidof haproxy) $(pidof toa-echo-server-static) 2>/dev/null
 sleep 0.5
 for n in 1 2; do ip netns del pod$n; done
 toa-lbsim teardown >/dev/null 2>&1

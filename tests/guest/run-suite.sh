@@ -20,7 +20,7 @@ if [ "$suite" = lifetime ]; then
       bins+=(--kmod-from-image "$m")
   done
 fi
-# The Kubernetes node: Debian's ip, iptables, ipvsadm, nginx and the kernel's modules.
+# The Kubernetes node: Debian's ip, iptables, ipvsadm, nginx, haproxy, kernel modules.
 if [ "$suite" = k8s ]; then
   mapfile -t k8s_args < <("$here/k8s-vm-args.sh" "$line")
   bins+=("${k8s_args[@]}")
