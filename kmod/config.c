@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <net/net_namespace.h>
 #include "config.h"
+#include "guard.h"
 
 struct toa_config __rcu *toa_config;
 bool toa_config_syn;
@@ -59,6 +60,9 @@ int toa_config_update(int (*edit)(struct toa_config **cfg, void *arg), void *arg
 	old = rcu_dereference_protected(toa_config, lockdep_is_held(&toa_config_mutex));
 	cfg = toa_config_copy(old);
 	err = cfg ? edit(&cfg, arg) : -ENOMEM;
+	/* The guard's hooks exist before a config that turns it on is seen. */
+	if (!err && cfg->guard && !(old && old->guard))
+		err = toa_guard_set(true);
 	if (err) {
 		kfree(cfg);
 	} else {
@@ -66,9 +70,21 @@ int toa_config_update(int (*edit)(struct toa_config **cfg, void *arg), void *arg
 		WRITE_ONCE(toa_config_syn, cfg->syn);
 		WRITE_ONCE(toa_config_guard, cfg->guard);
 		WRITE_ONCE(toa_config_uoa, cfg->uoa);
+		if (!cfg->guard && old && old->guard)
+			toa_guard_set(false);
 		if (old)
 			kfree_rcu(old, rcu);
 	}
+	mutex_unlock(&toa_config_mutex);
+	return err;
+}
+
+int toa_config_locked(int (*fn)(const struct toa_config *cfg))
+{
+	int err;
+
+	mutex_lock(&toa_config_mutex);
+	err = fn(rcu_dereference_protected(toa_config, lockdep_is_held(&toa_config_mutex)));
 	mutex_unlock(&toa_config_mutex);
 	return err;
 }

@@ -49,6 +49,9 @@ bool toa_config_may_change(void);
 /* Builds a copy of the current config, lets @edit change it, publishes it. */
 int toa_config_update(int (*edit)(struct toa_config **cfg, void *arg), void *arg);
 
+/* Runs @fn with the published config, no change can happen meanwhile. */
+int toa_config_locked(int (*fn)(const struct toa_config *cfg));
+
 /* In an edit: the trusted list becomes @cidrs (the config grows when it must). */
 int toa_config_set_trusted(struct toa_config **cfg, const struct toa_cidr *cidrs, unsigned int n);
 

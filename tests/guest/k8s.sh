@@ -203,10 +203,23 @@ attacks hostnet 8090 8091 8092
 ipt_rules iptables Cluster; ipt_rules ip6tables Cluster
 echo N >/sys/module/toa/parameters/guard
 logs_reset
+stripped2=$(stat guard_stripped)
 req echo $NODE4:30088 --format 200/8 --client $C4:40006
+req echo $NODE4:30088 --lb $FORGED4 --format 254/8 --client 192.0.2.99:5
 got="$(seen_echo)"
 check no_guard_cluster_pod_sees_node 'echo "$got" | grep -q "^192.0.2.65:[0-9]* peer$"' "$(echo $got)"
+stripped3=$(stat guard_stripped)
+check no_guard_strips_nothing '[ "${stripped3:-0}" = "${stripped2:-0}" ]' "guard_stripped $stripped2 -> $stripped3"
+# On again at runtime: its hooks come back (they are registered only while it is on).
 echo Y >/sys/module/toa/parameters/guard
+logs_reset
+req echo $NODE4:30088 --lb $FORGED4 --format 254/8 --client 192.0.2.99:6
+req echo $NODE4:30088 --format 200/8 --client $C4:40008
+got="$(seen_echo)"
+stripped4=$(stat guard_stripped)
+check guard_back_on_strips '[ "${stripped4:-0}" -gt "${stripped3:-0}" ] && ! echo "$got" | grep -q 192.0.2.99' \
+  "guard_stripped $stripped3 -> $stripped4; $(echo $got)"
+check guard_back_on_genuine 'echo "$got" | grep -q "^$C4:40008 "' "$(echo $got)"
 
 # Namespaces: the node lists the pods' connections with their namespace; a pod sees
 # only its own; a pod (even with NET_ADMIN, as root here) cannot change the config.
