@@ -223,10 +223,14 @@ check guard_back_on_genuine 'echo "$got" | grep -q "^$C4:40008 "' "$(echo $got)"
 
 # Namespaces: the node lists the pods' connections with their namespace; a pod sees
 # only its own; a pod (even with NET_ADMIN, as root here) cannot change the config.
-req echo $NODE4:30088 --format 200/8 --client $C4:40007 --hold 3000 &
+req echo $NODE4:30088 --format 200/8 --client $C4:40007 --hold 10000 &
 holder=$!
-sleep 1.5
-node_conns=$(toa-inspect conns --no-header 2>&1)
+# until the node lists it (a second on most lines, several on the debug kernel)
+for i in $(seq 1 60); do
+  node_conns=$(toa-inspect conns --no-header 2>&1)
+  echo "$node_conns" | grep -q "203.0.113.7:40007" && break
+  sleep 0.25
+done
 pod1_conns=$(ip netns exec pod1 toa-inspect conns --no-header 2>&1)
 pod2_conns=$(ip netns exec pod2 toa-inspect conns --no-header 2>&1)
 # The lookup by 4-tuple: the node finds a pod's connection, the pod that has it too, the
