@@ -136,7 +136,6 @@ static int toa_sockopt_get(struct sock *sk, int optname, void __user *buf, int *
 {
 	union toa_sockopt_answer u;
 	const struct toa_sock *ts;
-	bool toa = false;
 	int size = 0;
 
 	if (sk->sk_type != SOCK_STREAM || sk->sk_protocol != IPPROTO_TCP)
@@ -149,22 +148,23 @@ static int toa_sockopt_get(struct sock *sk, int optname, void __user *buf, int *
 	if (ts && toa_sock_live(ts, sk))
 		size = toa_sockopt_fill(&u, optname, sk, ts);
 	rcu_read_unlock();
-	if (size) {
-		toa = true;
-	} else {
+	if (!size) {
 		toa_stat_inc(SOCKOPT_NO_TOA);
 		if (optname == TOA_SO_GET_CLIENT)
 			size = toa_sockopt_peer(&u.ci, sk, buf);
 		if (!size)
 			return -ENOENT;
+		if (copy_to_user(buf, &u, size))
+			return -EFAULT;
+		*len = size;
+		return 0;
 	}
 	if (*len < size)
 		return -EINVAL;
 	if (copy_to_user(buf, &u, size))
 		return -EFAULT;
 	*len = size;
-	if (toa)
-		toa_stat_inc(SOCKOPT_OK);
+	toa_stat_inc(SOCKOPT_OK);
 	return 0;
 }
 
