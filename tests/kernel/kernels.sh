@@ -8,14 +8,13 @@
 #   kernels.sh release <line>         uname -r of that kernel
 #   kernels.sh moddir <line>          its unpacked /lib/modules/<release>
 #   kernels.sh arch <line>            x86_64 or arm64
-#   kernels.sh sysroot <line>         unpacked arm64 userland (busybox, libc, libmnl): arm64 lines
+#   kernels.sh sysroot <line>         unpacked arm64 userland (busybox, libraries, the k8s tools): arm64 lines
 #   kernels.sh lines                  the known lines
 #
 # Lines: the rows of TOA_LINE_TABLE in lib.sh (suites, arch, compiler, build root). Today
 # 5.10 (bullseye + bullseye-security), 6.1 (bookworm + bookworm-security), 6.12
 # (bookworm-backports), all amd64; 6.1-arm64 (bookworm + bookworm-security, arm64 image and
-# headers, the amd64 linux-kbuild, and an arm64 sysroot of busybox-static, libc6,
-# libstdc++6, libgcc-s1, libmnl0, libmnl-dev); 6.1-debug (Debian's linux-source-6.1 of
+# headers, the amd64 linux-kbuild, and an arm64 sysroot: SYSROOT_PKGS below); 6.1-debug (Debian's linux-source-6.1 of
 # bookworm + bookworm-security, built here with KASAN, lockdep, atomic-sleep checks and
 # kmemleak: see 6.1-debug.config; about 16 minutes on 2 cores, once); Debian 13's
 # 6.12-trixie (trixie + trixie-security), 7.3 and 7.3-arm64 (trixie-backports), and sid
@@ -34,6 +33,24 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+
+# The arm64 guest userland (the sysroot of a line whose userland is "own"), :arm64
+# packages. kernel.env records the list (sysroot_pkgs=): a changed list fetches the
+# sysroot again, once, and nothing else.
+SYSROOT_PKGS=(
+  # busybox, the C and C++ runtime, and what cross builds link against (libmnl)
+  busybox-static libc6 libstdc++6 libgcc-s1 libmnl0 libmnl-dev
+  # The Kubernetes node suite (tests/guest/k8s-vm-args.sh): Debian's ip, iptables (nft,
+  # and its extensions in usr/lib/aarch64-linux-gnu/xtables), ipvsadm, nginx and
+  # haproxy, each followed by the libraries it and its extensions need (DT_NEEDED,
+  # recursively; vm.sh names a missing one)
+  iproute2 libbpf1 libelf1 zlib1g libbsd0 libmd0 libcap2
+  iptables libxtables12 libnftnl11 libnetfilter-conntrack3 libnfnetlink0
+  ipvsadm libnl-3-200 libnl-genl-3-200 libpopt0
+  nginx libcrypt1 libpcre2-8-0 libssl3
+  haproxy liblua5.3-0 libopentracing-c-wrapper0 libopentracing1 libsystemd0 libgcrypt20
+  libgpg-error0 liblz4-1 liblzma5 libzstd1
+)
 
 usage() {
   sed -n '3,12s/^# \{0,1\}//p' "$0" >&2
@@ -151,6 +168,45 @@ write_env() {  # <cache> <key=value>...
   touch "$cache/ready"
 }
 
+update_env() {  # <cache> <key=value>...: kernel.env with these keys set, the others kept
+  local cache="$1" kv keep=()
+  shift
+  mapfile -t keep < <(grep -v '^fetched=' "$cache/kernel.env")
+  for kv in "$@"; do
+    mapfile -t keep < <(printf '%s\n' "${keep[@]}" | grep -v "^${kv%%=*}=" || true)
+  done
+  write_env "$cache" "${keep[@]}" "$@"
+}
+
+# The sysroot's package list as kernel.env records it.
+sysroot_names() {
+  echo "${SYSROOT_PKGS[*]}"
+}
+
+# fetch_sysroot <line> <cache> <pkg=version>...: downloads and unpacks the arm64
+# userland into <cache>/sysroot, replacing the old one only when the new one is whole
+# (guests and cross builds of other runs may be reading it).
+fetch_sysroot() {
+  local line="$1" cache="$2" deb new="$2/sysroot.new"
+  shift 2
+  mkdir -p "$APT_DIR/debs/sysroot"
+  rm -f "$APT_DIR/debs/sysroot/"*.deb
+  quiet_or_die "kernel $line: cannot fetch: apt-get download of $* failed" \
+    download_debs "$APT_DIR/debs/sysroot" "$@"
+  rm -rf "$new"
+  mkdir -p "$new"
+  for deb in "$APT_DIR/debs/sysroot/"*.deb; do
+    dpkg -x "$deb" "$new"
+  done
+  rm -f "$APT_DIR/debs/sysroot/"*.deb
+  [ -x "$new/bin/busybox" ] || toa_die "kernel $line: busybox-static:arm64 has no bin/busybox"
+  [ -e "$new/lib/ld-linux-aarch64.so.1" ] || toa_die "kernel $line: libc6:arm64 has no lib/ld-linux-aarch64.so.1"
+  rm -rf "$cache/sysroot.old"
+  [ ! -e "$cache/sysroot" ] || mv "$cache/sysroot" "$cache/sysroot.old"
+  mv "$new" "$cache/sysroot"
+  rm -rf "$cache/sysroot.old"
+}
+
 fetch_line() {
   local line="$1" cache
   toa_check_line "$line"
@@ -177,9 +233,18 @@ fetch_line() {
 fetch_deb_line() {
   local line="$1" cache="$2" arch qual="" userland broot
   broot="$(toa_line_root "$line")"
-  # Cached, and so is its build root (if it has one).
+  userland="$(toa_line_field "$line" userland)"
+  # A line that borrows another's guest userland (an arm64 sysroot) fetches that first
+  # (instant when it is current).
+  case "$userland" in
+    host | own) ;;
+    *) "$TOA_KTEST_DIR/kernels.sh" fetch "$userland" ;;
+  esac
+  # Cached, and so is its build root (if it has one) and its sysroot (if it has one:
+  # of today's package list).
   if [ -e "$cache/ready" ] && [ "${TOA_REFRESH:-0}" != 1 ] &&
-    { [ -z "$broot" ] || [ -e "$(toa_root_dir "$broot")/ready" ]; }; then
+    { [ -z "$broot" ] || [ -e "$(toa_root_dir "$broot")/ready" ]; } &&
+    { [ "$userland" != own ] || [ "$(ready_field "$cache" sysroot_pkgs)" = "$(sysroot_names)" ]; }; then
     toa_debug "kernel $line: cached, $(sed -n 's/^release=//p' "$cache/kernel.env") in $cache"
     return 0
   fi
@@ -187,12 +252,6 @@ fetch_deb_line() {
   if [ "$(toa_line_arch "$line")" = arm64 ]; then
     arch=arm64 qual=:arm64
   fi
-  userland="$(toa_line_field "$line" userland)"
-  # A line that borrows another's guest userland (an arm64 sysroot) fetches that first.
-  case "$userland" in
-    host | own) ;;
-    *) "$TOA_KTEST_DIR/kernels.sh" fetch "$userland" ;;
-  esac
 
   local t0=$SECONDS
   apt_setup "$line" "$cache"
@@ -250,7 +309,7 @@ fetch_deb_line() {
   [ ${#versions[@]} = ${#pkgs[@]} ] || exit 1
   if [ "$userland" = own ]; then
     # The guest's userland and what cross builds link against.
-    sysroot_pkgs=(busybox-static:arm64 libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64 libmnl0:arm64 libmnl-dev:arm64)
+    sysroot_pkgs=("${SYSROOT_PKGS[@]/%/:arm64}")
     mapfile -t sysroot_versions < <(pkg_versions "$line" "${sysroot_pkgs[@]}") || exit 1
     [ ${#sysroot_versions[@]} = ${#sysroot_pkgs[@]} ] || exit 1
   fi
@@ -268,9 +327,22 @@ fetch_deb_line() {
     "$TOA_KTEST_DIR/buildroot.sh" ensure "$broot" "${root_pkgs[@]}" >/dev/null
   fi
 
-  local all=("${versions[@]}" "${sysroot_versions[@]}")
-  if [ "$(ready_field "$cache" packages)" = "${all[*]}" ]; then
+  local all=("${versions[@]}" "${sysroot_versions[@]}") old_pkgs sysroot_env=()
+  [ "$userland" != own ] || sysroot_env=("sysroot_pkgs=$(sysroot_names)")
+  old_pkgs="$(ready_field "$cache" packages)"
+  if [ "$old_pkgs" = "${all[*]}" ]; then
+    [ ${#sysroot_env[@]} = 0 ] || update_env "$cache" "${sysroot_env[@]}"
     toa_info "kernel $line: $rel is current"
+    return 0
+  fi
+  # The kernel is current, only the sysroot is not (its package list changed, or a
+  # version moved): the kernel's tree stays as it is.
+  if [ ${#sysroot_versions[@]} -gt 0 ] && [ -d "$cache/$rel" ] &&
+    [ "${old_pkgs#"${versions[*]} "}" != "$old_pkgs" ]; then
+    toa_info "kernel $line: $rel is current; downloading the sysroot: ${sysroot_versions[*]}"
+    fetch_sysroot "$line" "$cache" "${sysroot_versions[@]}"
+    update_env "$cache" "packages=${all[*]}" "${sysroot_env[@]}"
+    toa_info "kernel $line: sysroot ready in $((SECONDS - t0)) s ($cache/sysroot)"
     return 0
   fi
 
@@ -278,12 +350,6 @@ fetch_deb_line() {
   [ -z "${APT_DIR:-}" ] || rm -f "$APT_DIR/debs/"*.deb
   quiet_or_die "kernel $line: cannot fetch: apt-get download of ${versions[*]} failed" \
     download_debs "$APT_DIR/debs" "${versions[@]}"
-  if [ ${#sysroot_versions[@]} -gt 0 ]; then
-    mkdir -p "$APT_DIR/debs/sysroot"
-    rm -f "$APT_DIR/debs/sysroot/"*.deb
-    quiet_or_die "kernel $line: cannot fetch: apt-get download of ${sysroot_versions[*]} failed" \
-      download_debs "$APT_DIR/debs/sysroot" "${sysroot_versions[@]}"
-  fi
 
   toa_info "kernel $line: unpacking"
   local root="$cache/$rel" deb hroot
@@ -336,18 +402,11 @@ fetch_deb_line() {
   [ -z "$vmlinuz" ] || env+=("vmlinuz=$vmlinuz")
   [ -z "$broot" ] || env+=("root=$broot" "kdir=$rel/headers/usr/src/linux-headers-$rel")
   if [ ${#sysroot_versions[@]} -gt 0 ]; then
-    local sysroot="$cache/sysroot"
-    rm -rf "$sysroot"
-    mkdir -p "$sysroot"
-    for deb in "$APT_DIR/debs/sysroot/"*.deb; do
-      dpkg -x "$deb" "$sysroot"
-    done
-    rm -f "$APT_DIR/debs/sysroot/"*.deb
-    [ -x "$sysroot/bin/busybox" ] || toa_die "kernel $line: busybox-static:arm64 has no bin/busybox"
-    [ -e "$sysroot/lib/ld-linux-aarch64.so.1" ] || toa_die "kernel $line: libc6:arm64 has no lib/ld-linux-aarch64.so.1"
+    toa_info "kernel $line: downloading the sysroot"
+    fetch_sysroot "$line" "$cache" "${sysroot_versions[@]}"
     env+=("sysroot=sysroot" "busybox=sysroot/bin/busybox")
   fi
-  write_env "$cache" "${env[@]}" "packages=${all[*]}"
+  write_env "$cache" "${env[@]}" "packages=${all[*]}" "${sysroot_env[@]}"
   # Older releases of this line and the downloaded archives are no longer needed.
   prune_cache "$cache" "$rel" sysroot
   toa_info "kernel $line: $rel ready in $((SECONDS - t0)) s ($cache)"
