@@ -5,7 +5,8 @@
 #   vm.sh --line <line> --script <guest sh script>
 #         [--module <.ko>]...        copied to /modules/ in the guest ($TOA_MODULES)
 #         [--bin <host file>]...     copied to /bin/ (dynamic ones with their libraries)
-#         [--file <host>:<guest>]... copied to that guest path (file or dir)
+#         [--file <host>:<guest>]... copied to that guest path (file or dir; the
+#                                    libraries of the .so files in it too)
 #         [--kmod-from-image <name>]... more modules of the kernel image, loaded at boot
 #         [--timeout SEC] (300)  [--log FILE]  [--smp N] (2)
 #         [--mem MB] (512; 6.1-debug 1536, 6.1-arm64 1024)
@@ -31,7 +32,7 @@ set -euo pipefail
 BAD_CONSOLE='BUG:|WARNING:|Oops|Call Trace|general protection|Kernel panic|KASAN|UBSAN|kmemleak|unreferenced object|possible circular locking|sleeping function called from invalid context|INFO: task .* blocked|INFO: trying to register non-static key|turning off the locking correctness validator'
 
 usage() {
-  sed -n '3,28s/^# \{0,1\}//p' "$0" >&2
+  sed -n '3,29s/^# \{0,1\}//p' "$0" >&2
   exit 2
 }
 
@@ -162,10 +163,17 @@ copy_sysroot_libs() {
 # copy_with_libs <host file> <guest path>: a program and, when dynamic, every library
 # ldd names (at the same paths) and the loader; on arm64 lines those of the sysroot.
 copy_with_libs() {
-  local src="$1" dst="$2" deps lib
+  local src="$1" dst="$2"
   mkdir -p "$root$(dirname "$dst")"
   rm -f "$root$dst"
   cp -L "$src" "$root$dst"
+  copy_libs_of "$src"
+}
+
+# copy_libs_of <host ELF file>: the libraries of a program or shared library (nothing
+# for a static one or a file that is no ELF).
+copy_libs_of() {
+  local src="$1" deps lib
   if [ "$arch" != x86_64 ]; then
     readelf -h "$src" >/dev/null 2>&1 || return 0  # not an ELF file: a script
     copy_sysroot_libs "$src"
@@ -180,6 +188,31 @@ copy_with_libs() {
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
   done
+}
+
+# copy_libs_of_sos <host file or dir>: the libraries of the shared objects in it
+# (iptables' extensions, which it dlopens), which must be of the line's architecture.
+# One readelf for all; ldd (or the sysroot walk) once per distinct DT_NEEDED and
+# RUNPATH set (4 among the 122 extensions of iptables on amd64, 6 on arm64).
+copy_libs_of_sos() {
+  local sos=() so m sig
+  local -A done_sigs=()
+  mapfile -d '' sos < <(find -L "$1" -type f -name '*.so*' -print0)
+  [ ${#sos[@]} -gt 0 ] || return 0
+  while IFS=$'\t' read -r so m sig; do
+    grep -q -- "$elf_machine_want" <<<"$m" ||
+      toa_die "--file $so is built for $m, but kernel line $line is $arch"
+    [[ "$sig" != *ORIGIN* ]] || sig="$so"
+    [ -z "${done_sigs[$sig]:-}" ] || continue
+    done_sigs[$sig]=1
+    copy_libs_of "$so"
+  done < <(readelf -h -d "${sos[@]}" 2>/dev/null | awk -v first="${sos[0]}" '
+    function out() { if (m != "") printf "%s\t%s\t%s\n", f, m, s; m = ""; s = "" }
+    BEGIN { f = first }
+    /^File: / { out(); f = substr($0, 7); next }
+    /^ *Machine:/ { sub(/^ *Machine: */, ""); m = $0; next }
+    /\((NEEDED|RUNPATH|RPATH)\)/ { s = s " " $NF }
+    END { out() }')
 }
 
 for b in "${bins[@]}"; do
@@ -199,6 +232,7 @@ for f in "${files[@]}"; do
   [ -e "$host" ] || toa_die "no --file source $host"
   mkdir -p "$root$(dirname "$guest")"
   cp -aL "$host" "$root$guest"
+  copy_libs_of_sos "$host"
 done
 cp "$script" "$root/script"
 cp "$(dirname "$0")/../guest/result.sh" "$root/result.sh"  # pass/fail/check for the scripts
