@@ -17,6 +17,9 @@
 #   kernel-udp-<line>          run-suite.sh <line> udp <arm64 toa-udp-e2e> <arm64 toa-inspect>
 #                              <arm64 toa-lbsim-udp>
 #   lbsim.guest_<line>         vm.sh ... tools/lbsim/tests/guest/lbsim_smoke.sh, arm64 simulator
+#   kernel-k8s-<line>          run-suite.sh <line> k8s <arm64 toa-lbsim> <arm64
+#                              toa-echo-server-static> <arm64 toa-inspect> (Debian's arm64
+#                              ip, iptables, ipvsadm, nginx, haproxy: the sysroot's)
 # (the loops over the lines in tests/guest and tools/lbsim skip the -arm64 lines).
 # `make toa-arm64-guest` builds the same programs by hand.
 set(_toa_arm64_lines "")
@@ -48,6 +51,9 @@ set(_toa_arm64_type "${CMAKE_BUILD_TYPE}")
 if(NOT _toa_arm64_type)
   set(_toa_arm64_type RelWithDebInfo)
 endif()
+# The Kubernetes node suite's pods run the examples' echo server.
+list(APPEND _toa_arm64_targets toa-echo-server-static)
+list(REMOVE_DUPLICATES _toa_arm64_targets)
 # Where build-arm64-guest.sh leaves them (the subdirectories of arm64-guest/CMakeLists.txt).
 set(_a "${TOA_ARM64_GUEST_DIR}")
 set(_toa_arm64_e2e "${_a}/guest/toa-e2e")
@@ -58,6 +64,7 @@ set(_toa_arm64_inspect "${_a}/toa-inspect/toa-inspect")
 set(_toa_arm64_lbsim "${_a}/lbsim/toa-lbsim")
 set(_toa_arm64_echo "${_a}/lbsim/lbsim_echo_server")
 set(_toa_arm64_api "${_a}/lbsim/lbsim_api_test")
+set(_toa_arm64_echo_static "${_a}/examples/toa-echo-server-static")
 
 add_custom_target(toa-arm64-guest
   COMMAND ${CMAKE_COMMAND} -E env "TOA_ARM64_BUILD_TYPE=${_toa_arm64_type}" "${TOA_KERNEL_TEST_ENV}"
@@ -116,4 +123,14 @@ foreach(_line IN LISTS _toa_arm64_lines)
       LABELS "${_labels};lbsim"
       ENVIRONMENT "${TOA_KERNEL_TEST_ENV}")
   endif()
+
+  # The Kubernetes node (kube-proxy's iptables and IPVS paths into pods, the guard).
+  add_test(NAME kernel-k8s-${_line}
+           COMMAND "${_toa_guest_dir}/run-suite.sh" ${_line} k8s
+                   "${_toa_arm64_lbsim}" "${_toa_arm64_echo_static}" "${_toa_arm64_inspect}")
+  set_tests_properties(kernel-k8s-${_line} PROPERTIES
+    FIXTURES_REQUIRED "kernel-${_line};arm64-guest"
+    TIMEOUT 900
+    LABELS "${_labels}"
+    ENVIRONMENT "${TOA_KERNEL_TEST_ENV}")
 endforeach()
