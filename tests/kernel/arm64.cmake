@@ -43,7 +43,7 @@ endif()
 set(TOA_ARM64_GUEST_DIR "${CMAKE_BINARY_DIR}/arm64-guest")
 set(_toa_arm64_build "${CMAKE_CURRENT_LIST_DIR}/build-arm64-guest.sh")
 set(_toa_arm64_targets toa-e2e toa-udp-e2e toa-lifetime toa-inspect toa-lbsim toa-lbsim-udp
-  lbsim_echo_server lbsim_api_test)
+  lbsim_api_test toa-echo-server-static)
 set(_toa_arm64_type "${CMAKE_BUILD_TYPE}")
 if(NOT _toa_arm64_type)
   set(_toa_arm64_type RelWithDebInfo)
@@ -56,7 +56,7 @@ set(_toa_arm64_lifetime "${_a}/guest/toa-lifetime")
 set(_toa_arm64_lbsim_udp "${_a}/lbsim/toa-lbsim-udp")
 set(_toa_arm64_inspect "${_a}/toa-inspect/toa-inspect")
 set(_toa_arm64_lbsim "${_a}/lbsim/toa-lbsim")
-set(_toa_arm64_echo "${_a}/lbsim/lbsim_echo_server")
+set(_toa_arm64_echo "${_a}/examples/toa-echo-server-static")
 set(_toa_arm64_api "${_a}/lbsim/lbsim_api_test")
 
 add_custom_target(toa-arm64-guest
