@@ -97,8 +97,8 @@ if [ "$ipv6" = 1 ]; then
 	expect_line "^accepted client=\[::1\]:[0-9]+ via=peer lb=- local=\[::1\]:$port\$"
 fi
 
-echo "== concurrent connections"
-start "$server" --count 2 127.0.0.1:0
+echo "== concurrent connections (--backlog)"
+start "$server" --count 2 --backlog 1024 127.0.0.1:0
 exec 4<>"/dev/tcp/127.0.0.1/$port" # held open while another is served
 talk 127.0.0.1 "$port"
 printf 'second\n' >&4
@@ -121,7 +121,7 @@ finish
 expect_line "^accepted client=127\.0\.0\.1:[0-9]+ via=peer lb=- local=127\.0\.0\.1:$port\$"
 
 echo "== bad arguments"
-for args in "" "--count 0 8080" "--bogus 8080" "host.example:80" "70000" "1.2.3.4:"; do
+for args in "" "--count 0 8080" "--backlog 0 8080" "--backlog x 8080" "--bogus 8080" "host.example:80" "70000" "1.2.3.4:"; do
 	# shellcheck disable=SC2086
 	if "$server" $args >/dev/null 2>&1; then
 		fail "accepted bad arguments: '$args'"

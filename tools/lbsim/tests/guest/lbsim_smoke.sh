@@ -28,8 +28,11 @@ run() {
 	fi
 }
 
-# IPv4 and IPv6 (dual-stack [::]), one line per connection: "accepted client=... via=..."
-toa-echo-server-static 8080 >/tmp/echo.log 2>&1 &
+# IPv4 and IPv6 (dual-stack [::]), one line per connection: "accepted client=... via=...".
+# Room for the 300 parallel handshakes below: with the default 128 the kernel drops
+# (ListenOverflows, 441 in one run of v6_parallel_300 on 6.1-arm64) until the simulator's
+# retransmissions give up.
+toa-echo-server-static --backlog 1024 8080 >/tmp/echo.log 2>&1 &
 echo_pid=$!
 # --close-after-echo server: the server closes first (it sends the first FIN)
 toa-echo-server-static --close-after-echo 8081 >/tmp/echo2.log 2>&1 &
