@@ -3,13 +3,18 @@
 // toa-echo-server: a TCP echo server that logs the real client of every connection
 // through libtoa (the TOA option read by the toa module, or the plain peer).
 //
-// Usage: toa-echo-server [--once | --count N] [--proxy-protocol] [--http-headers]
-//                        [--trusted-proxy CIDR]... [ADDR:]PORT
+// Usage: toa-echo-server [--once | --count N] [--close-after-echo] [--backlog N]
+//                        [--proxy-protocol] [--http-headers] [--trusted-proxy CIDR]...
+//                        [ADDR:]PORT
 //   PORT          listen on [::]:PORT, dual-stack (0.0.0.0:PORT when IPv6 is unavailable)
 //   ADDR:PORT     e.g. 0.0.0.0:8080, 192.0.2.1:8080, [::]:8080, [2001:db8::1]:8080
 //   PORT 0        the kernel picks a port; the "listening" line says which
 //   --once        exit after one connection (= --count 1)
 //   --count N     exit after N connections have been served to EOF
+//   --close-after-echo  close each connection once the first data read is echoed
+//                 back: the server sends the first FIN (tools/lbsim's smoke test)
+//   --backlog N   the listen queue's length (default 128; the kernel caps it at
+//                 net.core.somaxconn): room for N handshakes not yet accepted
 //   --proxy-protocol   a PROXY protocol v1 or v2 header is required on each connection
 //                      (read within 5 s): the client is the one it names. A connection
 //                      without one, or with one from a source not trusted, is refused
@@ -81,11 +86,15 @@ namespace {
 void usage()
 {
 	std::fprintf(stderr,
-		     "usage: toa-echo-server [--once | --count N] [--proxy-protocol] [--http-headers]\n"
-		     "                       [--trusted-proxy CIDR]... [ADDR:]PORT\n"
+		     "usage: toa-echo-server [--once | --count N] [--close-after-echo] [--backlog N]\n"
+		     "                       [--proxy-protocol] [--http-headers] [--trusted-proxy CIDR]...\n"
+		     "                       [ADDR:]PORT\n"
 		     "  e.g. 8080, 0.0.0.0:8080, [::]:8080, [2001:db8::1]:8080\n"
 		     "  --once               exit after one connection (= --count 1)\n"
 		     "  --count N            exit after N connections have been served\n"
+		     "  --close-after-echo   close each connection once its first data is echoed\n"
+		     "                       (the server sends the first FIN)\n"
+		     "  --backlog N          the listen queue's length (default 128)\n"
 		     "  --proxy-protocol     require a PROXY v1/v2 header on each connection\n"
 		     "  --http-headers       read one HTTP/1.1 request, take the client from its\n"
 		     "                       Forwarded/X-Forwarded-For/X-Real-IP, answer 200, close\n"
@@ -96,6 +105,8 @@ void usage()
 struct options {
 	bool proxy = false;
 	bool http = false;
+	bool close_after_echo = false;
+	int backlog = 128;
 	toa::policy policy;
 };
 options opt;
@@ -129,6 +140,8 @@ void serve(int fd)
 				goto done;
 			off += w;
 		}
+		if (opt.close_after_echo)
+			break;
 	}
 done:
 	finished(fd);
@@ -275,7 +288,7 @@ int open_listener(const toa::endpoint &where, bool default_addr)
 		::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
 	sockaddr_storage ss;
 	socklen_t len = where.to_sockaddr(ss);
-	if (::bind(fd, reinterpret_cast<sockaddr *>(&ss), len) != 0 || ::listen(fd, 128) != 0) {
+	if (::bind(fd, reinterpret_cast<sockaddr *>(&ss), len) != 0 || ::listen(fd, opt.backlog) != 0) {
 		std::fprintf(stderr, "toa-echo-server: bind/listen %s: %s\n",
 			     toa::format(where).c_str(), std::strerror(errno));
 		::close(fd);
@@ -302,6 +315,16 @@ int main(int argc, char **argv)
 				usage();
 				return 2;
 			}
+		} else if (a == "--close-after-echo") {
+			opt.close_after_echo = true;
+		} else if (a == "--backlog" && i + 1 < argc) {
+			char *end;
+			long n = std::strtol(argv[++i], &end, 10);
+			if (*end || n <= 0 || n > 65535) {
+				usage();
+				return 2;
+			}
+			opt.backlog = static_cast<int>(n);
 		} else if (a == "--proxy-protocol") {
 			opt.proxy = true;
 		} else if (a == "--http-headers") {

@@ -97,8 +97,8 @@ if [ "$ipv6" = 1 ]; then
 	expect_line "^accepted client=\[::1\]:[0-9]+ via=peer lb=- local=\[::1\]:$port\$"
 fi
 
-echo "== concurrent connections"
-start "$server" --count 2 127.0.0.1:0
+echo "== concurrent connections (--backlog)"
+start "$server" --count 2 --backlog 1024 127.0.0.1:0
 exec 4<>"/dev/tcp/127.0.0.1/$port" # held open while another is served
 talk 127.0.0.1 "$port"
 printf 'second\n' >&4
@@ -107,8 +107,21 @@ IFS= read -r -t 10 reply <&4 || fail "no echo on the held connection"
 exec 4<&-
 finish
 
+echo "== --close-after-echo: the server closes once it has echoed"
+start "$server" --once --close-after-echo 127.0.0.1:0
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'bye\n' >&3
+IFS= read -r -t 10 reply <&3 || fail "no echo with --close-after-echo"
+[ "$reply" = bye ] || fail "--close-after-echo echoed '$reply'"
+rc=0
+IFS= read -r -t 10 reply <&3 || rc=$?
+[ "$rc" = 1 ] || fail "--close-after-echo: no EOF after the echo (read: $rc, '$reply')"
+exec 3<&-
+finish
+expect_line "^accepted client=127\.0\.0\.1:[0-9]+ via=peer lb=- local=127\.0\.0\.1:$port\$"
+
 echo "== bad arguments"
-for args in "" "--count 0 8080" "--bogus 8080" "host.example:80" "70000" "1.2.3.4:"; do
+for args in "" "--count 0 8080" "--backlog 0 8080" "--backlog x 8080" "--bogus 8080" "host.example:80" "70000" "1.2.3.4:"; do
 	# shellcheck disable=SC2086
 	if "$server" $args >/dev/null 2>&1; then
 		fail "accepted bad arguments: '$args'"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 //
 // toa-bench: the module's cost, measured inside a booted guest (tests/bench/guest.sh runs
-// it; tests/bench/bench.sh boots the guests and reports). Linked statically.
+// it; tests/bench/bench.sh boots the guests and reports). Dynamic, as toa::lbsim is.
 //
 // Under `qemu -icount shift=0 -smp 1` the guest clock advances one nanosecond per
 // emulated instruction, so every time printed here is an instruction count in disguise:

@@ -111,6 +111,40 @@ TEST(Cidr, Refused)
 	}
 }
 
+// The check of a CIDR that arrives as netlink attributes (kmod/netlink.c), not as text.
+TEST(Cidr, Check)
+{
+	const uint8_t net[4] = {198, 51, 100, 128};
+	toa_cidr c = {};
+	c.family = AF_INET;
+	c.prefix = 25;
+	memcpy(c.addr, net, sizeof(net));
+	EXPECT_EQ(toa_cidr_check(&c), 0);
+	c.addr[3] = 192; // a host bit inside the prefix's last byte
+	EXPECT_EQ(toa_cidr_check(&c), -EINVAL);
+	c.addr[3] = 128;
+	c.prefix = 33;
+	EXPECT_EQ(toa_cidr_check(&c), -EINVAL);
+	c.prefix = 0;
+	EXPECT_EQ(toa_cidr_check(&c), -EINVAL); // /0 with an address
+	c.family = AF_UNIX;
+	c.prefix = 25;
+	EXPECT_EQ(toa_cidr_check(&c), -EINVAL);
+
+	toa_cidr v6 = {};
+	v6.family = AF_INET6;
+	v6.prefix = 128;
+	v6.addr[15] = 1;
+	EXPECT_EQ(toa_cidr_check(&v6), 0);
+	v6.prefix = 127;
+	EXPECT_EQ(toa_cidr_check(&v6), -EINVAL);
+	v6.prefix = 129;
+	EXPECT_EQ(toa_cidr_check(&v6), -EINVAL);
+	v6 = {};
+	v6.family = AF_INET6;
+	EXPECT_EQ(toa_cidr_check(&v6), 0); // ::/0
+}
+
 TEST(Cidr, Contains)
 {
 	int err;

@@ -11,7 +11,7 @@
 //            packet builder and parser, and the independent "first valid TOA" parser
 //            that tells what a receiver should see (no TUN needed: unit-testable).
 //   - Tun:   opens /dev/net/tun, brings the device up, sets addresses, routes and
-//            sysctls with ioctl/rtnetlink (no dependency on `ip`).
+//            sysctls with ioctl and rtnetlink (libmnl; no dependency on `ip`).
 //   - Stack: reads the TUN, dispatches segments to connections by 4-tuple, runs the
 //            retransmission timers. Single-threaded; nothing blocks but poll().
 //   - Conn:  one simulated connection (client side TCP).

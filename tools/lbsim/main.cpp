@@ -46,7 +46,6 @@ Addressing (defaults; the device is configured with rtnetlink, no `ip` needed):
 
 Device options (every command that uses the TUN):
   --dev NAME           TUN device name (default toa0)
-  --addr CIDR          another local address on the device (repeatable)
   --route CIDR         another prefix routed into the device (repeatable)
   --no-config          attach to an already configured (persistent) device as is
   --syncookies N       write N to net.ipv4.tcp_syncookies first (0, 1 or 2)
@@ -59,14 +58,10 @@ Connection options (connect):
                        (default 198.51.100.2; port: allocated from 20000-60999)
   --client ADDR:PORT   the real client carried in the option (default
                        203.0.113.7:40000, or [2001:db8:c::7]:40000 for IPv6 formats);
-                       the port goes up by one per connection unless --same-client
+                       the port goes up by one per connection
   --format F           254/8 254/20 200/8 253/20 253/8 249/40 28/7 (default 200/8);
                        aliases lvs dpvs dpvs6 tencent clb tencent6 clb6 ucloud
                        alibaba6 cdn
-  --kind K --len L     override the option's kind/length (data laid out as --format)
-  --info HEX           the 20 info bytes of 249/40 (default zeros)
-  --version-byte N     the version byte of 28/7 (default 1; another one is a
-                       malformed 28/7 when 28/7 is read)
   --no-toa             no TOA option at all (plain connection)
   --raw HEX            put these option bytes instead of a TOA (custom options)
   --at LIST            packets carrying the option: syn, ack, data, comma separated
@@ -75,19 +70,16 @@ Connection options (connect):
                        completes the handshake (needs --send)
   --malformed M        none len0 len1 truncated badlen forged eol nop len0-after
                        truncated-after (see `toa-lbsim formats`)
-  --forged-client EP   client of the forged option (--malformed forged)
   --stack-first        put MSS/SACK/timestamps/window scale before the TOA (default:
                        after it, as LVS and DPVS insert the TOA first)
   --mss N|off  --wscale N|off  --no-sack  --no-ts
                        the SYN's ordinary options (default MSS 1460/1440, SACK,
                        timestamps, window scale 7); when the list exceeds 40 bytes
                        window scale, SACK, timestamps, MSS are dropped in turn
-  --no-fit             fail instead of dropping ordinary options
   --send STR           data to send after the handshake
   --send-hex HEX       ... given in hex
   --send-size N        ... N bytes of a pattern
   --expect-echo        the server must send the data back
-  --print-recv         print what the server sent
   --hold MS            keep each connection open MS ms before closing it
   --close HOW          fin (default: FIN, wait for the server's FIN too),
                        fin-nowait (FIN, wait for its ACK only), wait (wait for the
@@ -101,8 +93,6 @@ Connection options (connect):
                        a comma separated list)
   --seed S             seed for ISNs and ports (default: clock)
   -q, --quiet          only the summary (and failures)
-  -v, --verbose        packet counters at the end
-  --trace              print every segment sent (>>) and received (<<) on stderr
 
 Random mode (random), besides the connection options above that apply:
   --seed S             the seed of the case sequence (default 1)
@@ -175,11 +165,8 @@ struct Options {
 	bool no_config = false;
 	int syncookies = -1;
 	// connection
-	std::optional<Endpoint> server, lb, client, forged;
+	std::optional<Endpoint> server, lb, client;
 	Format format = Format::F200_8;
-	int kind = -1, len = -1;
-	std::vector<uint8_t> info;
-	int version_byte = 1;
 	bool no_toa = false;
 	std::optional<std::vector<uint8_t>> raw;
 	std::optional<unsigned> at;
@@ -188,14 +175,14 @@ struct Options {
 	bool stack_first = false;
 	TcpOptions tcp;
 	std::string payload;
-	bool expect_echo = false, print_recv = false;
+	bool expect_echo = false;
 	int hold_ms = 0;
 	std::string close = "fin";
 	int count = -1, parallel = 1;
 	int timeout_ms = 5000, rto_ms = 250;
 	uint32_t enabled = TOA_FMT_DEFAULT;
 	std::optional<uint64_t> seed;
-	bool quiet = false, verbose = false, same_client = false, trace = false;
+	bool quiet = false;
 	// random
 	bool multi = false, dry_run = false;
 	unsigned kernel_minlen = 18;
@@ -242,24 +229,24 @@ Options parse_args(int argc, char **argv)
 			exit(0);
 		} else if (a == "--dev") {
 			o.tun.name = val(a);
-		} else if (a == "--addr" || a == "--route") {
+		} else if (a == "--route") {
 			std::string v = val(a);
 			auto p = Prefix::parse(v);
 			if (!p)
 				usage_error("bad prefix for " + a + ": " + v);
-			(a == "--addr" ? o.tun.addrs : o.tun.routes).push_back(*p);
+			o.tun.routes.push_back(*p);
 		} else if (a == "--no-config") {
 			o.no_config = true;
 		} else if (a == "--persist") {
 			o.tun.persist = true;
 		} else if (a == "--syncookies") {
 			o.syncookies = static_cast<int>(to_num(a, val(a), 0, 2));
-		} else if (a == "--server" || a == "--client" || a == "--forged-client") {
+		} else if (a == "--server" || a == "--client") {
 			std::string v = val(a);
 			auto e = cli_endpoint(v, true);
 			if (!e)
 				usage_error("bad endpoint for " + a + " (ADDR:PORT or [V6]:PORT): " + v);
-			(a == "--server" ? o.server : a == "--client" ? o.client : o.forged) = *e;
+			(a == "--server" ? o.server : o.client) = *e;
 		} else if (a == "--lb") {
 			std::string v = val(a);
 			auto e = cli_endpoint(v, false);
@@ -272,17 +259,6 @@ Options parse_args(int argc, char **argv)
 			if (!f)
 				usage_error("unknown format: " + v);
 			o.format = *f;
-		} else if (a == "--kind") {
-			o.kind = static_cast<int>(to_num(a, val(a), 0, 255));
-		} else if (a == "--len") {
-			o.len = static_cast<int>(to_num(a, val(a), 2, 40));
-		} else if (a == "--info") {
-			auto b = unhex(val(a));
-			if (!b || b->size() > 20)
-				usage_error("--info takes up to 20 bytes of hex");
-			o.info = *b;
-		} else if (a == "--version-byte") {
-			o.version_byte = static_cast<int>(to_num(a, val(a), 0, 255));
 		} else if (a == "--no-toa") {
 			o.no_toa = true;
 		} else if (a == "--raw") {
@@ -319,8 +295,6 @@ Options parse_args(int argc, char **argv)
 			o.tcp.sack = false;
 		} else if (a == "--no-ts") {
 			o.tcp.timestamps = false;
-		} else if (a == "--no-fit") {
-			o.tcp.auto_fit = false;
 		} else if (a == "--send") {
 			o.payload = val(a);
 		} else if (a == "--send-hex") {
@@ -335,8 +309,6 @@ Options parse_args(int argc, char **argv)
 				o.payload[k] = static_cast<char>('a' + k % 26);
 		} else if (a == "--expect-echo") {
 			o.expect_echo = true;
-		} else if (a == "--print-recv") {
-			o.print_recv = true;
 		} else if (a == "--hold") {
 			o.hold_ms = static_cast<int>(to_num(a, val(a), 0, 86400000));
 		} else if (a == "--close") {
@@ -362,12 +334,6 @@ Options parse_args(int argc, char **argv)
 			o.seed = static_cast<uint64_t>(strtoull(val(a).c_str(), nullptr, 0));
 		} else if (a == "-q" || a == "--quiet") {
 			o.quiet = true;
-		} else if (a == "-v" || a == "--verbose") {
-			o.verbose = true;
-		} else if (a == "--trace") {
-			o.trace = true;
-		} else if (a == "--same-client") {
-			o.same_client = true;
 		} else if (a == "--multi") {
 			o.multi = true;
 		} else if (a == "--dry-run") {
@@ -397,15 +363,6 @@ int open_tun(Options &o, Tun &tun)
 		return 2;
 	}
 	return 0;
-}
-
-void set_trace(const Options &o, StackConfig &sc)
-{
-	if (!o.trace)
-		return;
-	sc.trace = [](bool tx, const Segment &s) {
-		fprintf(stderr, "%s %s\n", tx ? ">>" : "<<", segment_str(s).c_str());
-	};
 }
 
 // ---------------------------------------------------------------------------------
@@ -672,19 +629,6 @@ std::string kdrop_field(const Conn &c, unsigned minlen)
 
 std::string family_name(const Addr &a) { return a.is_v4() ? "IPv4" : "IPv6"; }
 
-void print_stats(const Stack &st)
-{
-	const StackStats &s = st.stats();
-	fprintf(stderr,
-		"packets: tx %llu rx %llu (not tcp %llu, bad %llu, bad checksum %llu, "
-		"unknown %llu), retransmits %llu, rst sent %llu, write errors %llu\n",
-		(unsigned long long)s.tx_packets, (unsigned long long)s.rx_packets,
-		(unsigned long long)s.rx_not_tcp, (unsigned long long)s.rx_bad,
-		(unsigned long long)s.rx_bad_csum, (unsigned long long)s.rx_unknown,
-		(unsigned long long)s.retransmits, (unsigned long long)s.rst_sent,
-		(unsigned long long)s.write_errors);
-}
-
 // ---------------------------------------------------------------------------------
 
 int cmd_connect(Options &o)
@@ -718,7 +662,6 @@ int cmd_connect(Options &o)
 	StackConfig sc;
 	if (o.seed)
 		sc.seed = *o.seed;
-	set_trace(o, sc);
 	Stack st(tun, sc);
 
 	std::string what;
@@ -755,8 +698,6 @@ int cmd_connect(Options &o)
 		if (!j.ok)
 			line += " error: " + j.why;
 		printf("%s\n", line.c_str());
-		if (o.print_recv && !j.recvd.empty())
-			printf("recv %zu bytes: %s\n", j.recvd.size(), j.recvd.c_str());
 		fflush(stdout);
 	};
 	uint64_t t0 = st.update_clock();
@@ -770,32 +711,13 @@ int cmd_connect(Options &o)
 		cc.pure_ack = !o.no_pure_ack;
 		cc.rto_ms = o.rto_ms;
 		Endpoint cl = client;
-		if (!o.same_client)
-			cl.port = static_cast<uint16_t>(client.port + i);
+		cl.port = static_cast<uint16_t>(client.port + i);
 		OptionList list;
 		if (o.raw) {
 			list = {OptionSpec::raw(*o.raw)};
 			j->toa_desc = "raw";
 		} else if (!o.no_toa) {
-			Endpoint forged;
-			if (o.forged)
-				forged = *o.forged;
-			list = make_option_list(o.format, cl, o.malformed, forged);
-			for (auto &it : list) {
-				if (it.type != OptionSpec::Type::Toa &&
-				    it.type != OptionSpec::Type::Truncated &&
-				    it.type != OptionSpec::Type::BadLen)
-					continue;
-				if (it.type == OptionSpec::Type::Truncated && it.bytes.size())
-					continue; // the junk option of truncated-after
-				if (o.kind >= 0)
-					it.kind = static_cast<uint8_t>(o.kind);
-				if (o.len >= 0)
-					it.len = static_cast<uint8_t>(o.len);
-				it.version = static_cast<uint8_t>(o.version_byte);
-				if (o.format == Format::F249_40)
-					it.bytes = o.info;
-			}
+			list = make_option_list(o.format, cl, o.malformed);
 			j->toa_desc = std::string(fi.name) + " " +
 				      (fi.has_port ? cl.str() : cl.addr.str());
 			if (o.malformed != Malformation::None)
@@ -815,8 +737,6 @@ int cmd_connect(Options &o)
 		fprintf(o.quiet ? stderr : stdout, "connect: %d ok, %d failed (%s, %s) in %llu ms\n",
 			ok_count, failed, family_name(lb.addr).c_str(), what.c_str(),
 			(unsigned long long)ms);
-	if (o.verbose)
-		print_stats(st);
 	return failed ? 1 : 0;
 }
 
@@ -891,7 +811,6 @@ int cmd_random(Options &o)
 		return r;
 	StackConfig sc;
 	sc.seed = seed * 0x9e3779b97f4a7c15ull + 1;
-	set_trace(o, sc);
 	Stack st(tun, sc);
 	Driver d{o, st, o.close, nullptr};
 	d.predicted_drops_ok = true;
@@ -936,8 +855,6 @@ int cmd_random(Options &o)
 	uint64_t ms = st.update_clock() - t0;
 	fprintf(o.quiet ? stderr : stdout, "random: seed %llu, %d ok, %d failed in %llu ms\n",
 		(unsigned long long)seed, ok_count, failed, (unsigned long long)ms);
-	if (o.verbose)
-		print_stats(st);
 	return failed ? 1 : 0;
 }
 

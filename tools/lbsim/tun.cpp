@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 //
-// The TUN device: open, bring up, addresses and routes over rtnetlink, sysctls.
+// The TUN device: open, bring up, addresses and routes over rtnetlink (libmnl), sysctls.
 #include "lbsim.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <linux/if_tun.h>
-#include <linux/netlink.h>
+#include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -123,93 +123,81 @@ bool set_mtu(const char *name, int mtu, std::string *err)
 	return ok;
 }
 
-// One rtnetlink request with an ACK; EEXIST counts as success.
+// rtnetlink through libmnl: one request at a time, each acknowledged; EEXIST counts as
+// success. Errors name the step, with strerror.
 class Rtnl {
 public:
-	Rtnl() { fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE); }
+	bool open(std::string *err)
+	{
+		nl_ = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+		if (!nl_ || mnl_socket_bind(nl_, 0, MNL_SOCKET_AUTOPID) < 0) {
+			*err = errstr("rtnetlink socket");
+			return false;
+		}
+		return true;
+	}
 	~Rtnl()
 	{
-		if (fd_ >= 0)
-			::close(fd_);
+		if (nl_)
+			mnl_socket_close(nl_);
 	}
-	bool ok() const { return fd_ >= 0; }
 
-	bool request(struct nlmsghdr *h, std::string *err)
+	// A new request of `type` (create or replace) in the buffer, its fixed header zeroed.
+	template <typename Msg> Msg *start(uint16_t type)
 	{
-		h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-		h->nlmsg_seq = ++seq_;
-		struct sockaddr_nl sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.nl_family = AF_NETLINK;
-		if (sendto(fd_, h, h->nlmsg_len, 0, reinterpret_cast<sockaddr *>(&sa),
-			   sizeof(sa)) < 0) {
+		h_ = mnl_nlmsg_put_header(buf_);
+		h_->nlmsg_type = type;
+		h_->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+		h_->nlmsg_seq = ++seq_;
+		return static_cast<Msg *>(mnl_nlmsg_put_extra_header(h_, sizeof(Msg)));
+	}
+	void put(uint16_t type, const void *data, size_t len) { mnl_attr_put(h_, type, len, data); }
+	void put_u32(uint16_t type, uint32_t v) { mnl_attr_put_u32(h_, type, v); }
+
+	bool request(std::string *err)
+	{
+		if (mnl_socket_sendto(nl_, h_, h_->nlmsg_len) < 0) {
 			*err = errstr("rtnetlink send");
 			return false;
 		}
-		alignas(struct nlmsghdr) char buf[8192];
+		uint32_t portid = mnl_socket_get_portid(nl_);
 		for (;;) {
-			ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+			ssize_t n = mnl_socket_recvfrom(nl_, buf_, sizeof(buf_));
 			if (n < 0) {
 				if (errno == EINTR)
 					continue;
 				*err = errstr("rtnetlink recv");
 				return false;
 			}
-			for (auto *r = reinterpret_cast<struct nlmsghdr *>(buf);
-			     NLMSG_OK(r, static_cast<unsigned>(n)); r = NLMSG_NEXT(r, n)) {
-				if (r->nlmsg_seq != seq_)
-					continue;
-				if (r->nlmsg_type == NLMSG_ERROR) {
-					auto *e = static_cast<struct nlmsgerr *>(NLMSG_DATA(r));
-					if (e->error == 0 || e->error == -EEXIST)
-						return true;
-					*err = errstr("rtnetlink", -e->error);
-					return false;
-				}
+			int r = mnl_cb_run(buf_, static_cast<size_t>(n), seq_, portid, nullptr, nullptr);
+			if (r == MNL_CB_STOP || (r < 0 && errno == EEXIST))
+				return true;
+			if (r < 0) {
+				*err = errstr("rtnetlink");
+				return false;
 			}
 		}
 	}
 
 private:
-	int fd_ = -1;
+	struct mnl_socket *nl_ = nullptr;
+	struct nlmsghdr *h_ = nullptr;
 	uint32_t seq_ = 0;
+	alignas(struct nlmsghdr) char buf_[8192];
 };
-
-struct Req {
-	struct nlmsghdr h;
-	union {
-		struct ifaddrmsg ifa;
-		struct rtmsg rt;
-	};
-	char attrs[256];
-};
-
-void add_attr(struct nlmsghdr *h, unsigned short type, const void *data, size_t len)
-{
-	auto *rta = reinterpret_cast<struct rtattr *>(reinterpret_cast<char *>(h) +
-						      NLMSG_ALIGN(h->nlmsg_len));
-	rta->rta_type = type;
-	rta->rta_len = static_cast<unsigned short>(RTA_LENGTH(len));
-	memcpy(RTA_DATA(rta), data, len);
-	h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_ALIGN(rta->rta_len);
-}
 
 bool add_addr(Rtnl &nl, int ifindex, const Prefix &p, std::string *err)
 {
-	Req r;
-	memset(&r, 0, sizeof(r));
-	r.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
-	r.h.nlmsg_type = RTM_NEWADDR;
-	r.h.nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
-	r.ifa.ifa_family = p.addr.family;
-	r.ifa.ifa_prefixlen = p.len;
-	r.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
-	r.ifa.ifa_index = ifindex;
+	auto *ifa = nl.start<struct ifaddrmsg>(RTM_NEWADDR);
+	ifa->ifa_family = p.addr.family;
+	ifa->ifa_prefixlen = p.len;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = static_cast<unsigned>(ifindex);
 	if (p.addr.is_v6())
-		r.ifa.ifa_flags = IFA_F_NODAD; // usable at once, no tentative period
-	add_attr(&r.h, IFA_LOCAL, p.addr.b, p.addr.size());
-	add_attr(&r.h, IFA_ADDRESS, p.addr.b, p.addr.size());
-	if (!nl.request(&r.h, err)) {
+		ifa->ifa_flags = IFA_F_NODAD; // usable at once, no tentative period
+	nl.put(IFA_LOCAL, p.addr.b, p.addr.size());
+	nl.put(IFA_ADDRESS, p.addr.b, p.addr.size());
+	if (!nl.request(err)) {
 		*err = "address " + p.str() + ": " + *err;
 		return false;
 	}
@@ -218,17 +206,13 @@ bool add_addr(Rtnl &nl, int ifindex, const Prefix &p, std::string *err)
 
 bool add_route(Rtnl &nl, int ifindex, const Prefix &p, std::string *err)
 {
-	Req r;
-	memset(&r, 0, sizeof(r));
-	r.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
-	r.h.nlmsg_type = RTM_NEWROUTE;
-	r.h.nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
-	r.rt.rtm_family = p.addr.family;
-	r.rt.rtm_dst_len = p.len;
-	r.rt.rtm_table = RT_TABLE_MAIN;
-	r.rt.rtm_protocol = RTPROT_STATIC;
-	r.rt.rtm_scope = p.addr.is_v4() ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
-	r.rt.rtm_type = RTN_UNICAST;
+	auto *rt = nl.start<struct rtmsg>(RTM_NEWROUTE);
+	rt->rtm_family = p.addr.family;
+	rt->rtm_dst_len = p.len;
+	rt->rtm_table = RT_TABLE_MAIN;
+	rt->rtm_protocol = RTPROT_STATIC;
+	rt->rtm_scope = p.addr.is_v4() ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+	rt->rtm_type = RTN_UNICAST;
 	// the network part only
 	Prefix net = p;
 	unsigned bytes = static_cast<unsigned>(p.addr.size());
@@ -239,10 +223,9 @@ bool add_route(Rtnl &nl, int ifindex, const Prefix &p, std::string *err)
 		else if (bit0 + 8 > p.len)
 			net.addr.b[i] &= static_cast<uint8_t>(0xff00 >> (p.len - bit0));
 	}
-	add_attr(&r.h, RTA_DST, net.addr.b, bytes);
-	uint32_t oif = static_cast<uint32_t>(ifindex);
-	add_attr(&r.h, RTA_OIF, &oif, sizeof(oif));
-	if (!nl.request(&r.h, err)) {
+	nl.put(RTA_DST, net.addr.b, bytes);
+	nl.put_u32(RTA_OIF, static_cast<uint32_t>(ifindex));
+	if (!nl.request(err)) {
 		*err = "route " + p.str() + ": " + *err;
 		return false;
 	}
@@ -318,8 +301,7 @@ bool Tun::open(const TunConfig &cfg, std::string *err)
 		return false;
 	}
 	Rtnl nl;
-	if (!nl.ok()) {
-		*err = errstr("rtnetlink socket");
+	if (!nl.open(err)) {
 		close();
 		return false;
 	}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 //
 // lbsim_api_test: exercises the library API in a guest (needs root and tun), against
-// lbsim_echo_server on port 8080. Prints `RESULT <name> PASS|FAIL <detail>`.
+// the example echo server (toa-echo-server-static) on port 8080. Prints `RESULT <name> PASS|FAIL <detail>`.
 //
 //   lbsim_api_test [--sequential N] [--concurrent N] [--port P]
 #include "lbsim.hpp"
