@@ -45,15 +45,13 @@ endif()
 
 set(TOA_ARM64_GUEST_DIR "${CMAKE_BINARY_DIR}/arm64-guest")
 set(_toa_arm64_build "${CMAKE_CURRENT_LIST_DIR}/build-arm64-guest.sh")
+# toa-echo-server-static: the simulator smoke's server and the k8s suite's pods' server.
 set(_toa_arm64_targets toa-e2e toa-udp-e2e toa-lifetime toa-inspect toa-lbsim toa-lbsim-udp
   lbsim_api_test toa-echo-server-static)
 set(_toa_arm64_type "${CMAKE_BUILD_TYPE}")
 if(NOT _toa_arm64_type)
   set(_toa_arm64_type RelWithDebInfo)
 endif()
-# The Kubernetes node suite's pods run the examples' echo server.
-list(APPEND _toa_arm64_targets toa-echo-server-static)
-list(REMOVE_DUPLICATES _toa_arm64_targets)
 # Where build-arm64-guest.sh leaves them (the subdirectories of arm64-guest/CMakeLists.txt).
 set(_a "${TOA_ARM64_GUEST_DIR}")
 set(_toa_arm64_e2e "${_a}/guest/toa-e2e")
