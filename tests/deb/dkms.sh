@@ -107,7 +107,9 @@ check dkms_signs_module '[ "$(ko_field signer)" = toa-dkms-test ] && [ "$(ko_fie
 check modprobe_conf 'inroot grep -q "^#options toa " /etc/modprobe.d/toa.conf'
 check toa_inspect_runs 'inroot toa-inspect --help >/dev/null 2>&1'
 check toa_inspect_man 'inroot test -f /usr/share/man/man8/toa-inspect.8.gz'
-check libtoa_dev_links 'inroot sh -c "gcc -Wall -o /tmp/client_addr /debs/v0/client_addr.c \$(pkg-config --cflags --libs toa) && ldd /tmp/client_addr" | grep -q "libtoa.so.0 => /lib/x86_64-linux-gnu/libtoa.so.0\|libtoa.so.0 => /usr/lib/x86_64-linux-gnu/libtoa.so.0"'
+links="$(inroot sh -c "gcc -Wall -o /debs/client_addr /debs/v0/client_addr.c \$(pkg-config --cflags --libs toa) && ldd /debs/client_addr" 2>&1 || true)"
+check libtoa_dev_links 'grep -q "libtoa.so.0 => /lib/x86_64-linux-gnu/libtoa.so.0\|libtoa.so.0 => /usr/lib/x86_64-linux-gnu/libtoa.so.0" <<<"$links"' \
+  "$(grep -m1 "libtoa\|error" <<<"$links")"
 check libtoa_dev_cmake 'inroot test -f /usr/lib/x86_64-linux-gnu/cmake/toa/toaConfig.cmake'
 
 # 2. upgrade

@@ -540,7 +540,10 @@ int load(int seconds)
 	std::printf("load: sent=%lu found=%lu missing=%lu nomodule=%lu wrong=%lu\n", sent, found,
 		    missing, nomod, wrong);
 	result("load_no_wrong_answer", wrong == 0, "wrong=" + std::to_string(wrong));
-	result("load_answers", found > sent / 4, "found=" + std::to_string(found));
+	// While the module was loaded (every answer but ENOPROTOOPT) it must have answered:
+	// how long it was loaded depends on the machine's speed, not on the module.
+	result("load_answers", found > 0 && found >= (sent - nomod) * 9 / 10,
+	       "found=" + std::to_string(found) + " of " + std::to_string(sent - nomod));
 	return failures ? 1 : 0;
 }
 
