@@ -308,8 +308,13 @@ int toa_guard_set(bool on)
 
 static int toa_guard_start(const struct toa_config *cfg)
 {
+	int err;
+
 	toa_guard_ready = true;
-	return toa_guard_set(cfg->guard);
+	err = toa_guard_set(cfg->guard);
+	if (err)
+		toa_guard_ready = false;
+	return err;
 }
 
 static int toa_guard_stop(const struct toa_config *cfg)
@@ -321,15 +326,12 @@ static int toa_guard_stop(const struct toa_config *cfg)
 
 int toa_guard_init(void)
 {
-	int i, err;
+	int i;
 
 	for (i = 0; i < TOA_VOUCH_LOCKS; i++)
 		spin_lock_init(&toa_vouch_locks[i]);
 	get_random_bytes(&toa_vouch_seed, sizeof(toa_vouch_seed));
-	err = toa_config_locked(toa_guard_start);
-	if (err)
-		toa_guard_ready = false;
-	return err;
+	return toa_config_locked(toa_guard_start);
 }
 
 void toa_guard_exit(void)
