@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 //
 // toa-udp-echo-server: a UDP echo server that logs the real client of every datagram
-// through libtoa: an SPP header (Cloudflare Spectrum, Tencent EdgeOne) or a PROXY v2
-// header (a UDP listener of Tencent CLB) before the payload, from a trusted proxy; else
-// the sender itself.
+// through libtoa's one call for datagrams: an SPP header (Cloudflare Spectrum, Tencent
+// EdgeOne) or a PROXY v2 header (a UDP listener of Tencent CLB) before the payload, from
+// a trusted proxy; else DPVS's UOA as the toa module kept it (the load balancer's
+// datagrams with the client in an IP option or protocol-248 header, read by the module
+// on the node, pods behind kube-proxy included); else the sender itself.
 //
 // Usage: toa-udp-echo-server [--count N] [--trusted-proxy CIDR]... ADDR:PORT
 //   ADDR:PORT     e.g. 127.0.0.1:0, [::1]:5353 (port 0: the kernel picks; see "listening")
@@ -16,7 +18,7 @@
 //
 // Output (stdout, line-buffered):
 //   listening on <endpoint>
-//   datagram client=<endpoint> via=<SPP|PROXY(v2)|peer> lb=<sender> payload=<bytes>
+//   datagram client=<endpoint> via=<SPP|PROXY(v2)|UOA|peer> lb=<sender> payload=<bytes>
 //   datagram client=- via=error(<message>) lb=<sender> payload=-
 #include <toa/carriers.hpp>
 
@@ -108,7 +110,7 @@ int main(int argc, char **argv)
 		auto peer = toa::endpoint::from_sockaddr(reinterpret_cast<sockaddr *>(&from), flen);
 		toa::endpoint sender = peer ? peer->unmapped() : toa::endpoint();
 		std::size_t hl = 0;
-		auto c = toa::resolve_datagram(buf, static_cast<std::size_t>(got), sender, pol, &hl);
+		auto c = toa::resolve_datagram(fd, buf, static_cast<std::size_t>(got), sender, pol, &hl);
 		if (!c) {
 			std::printf("datagram client=- via=error(%s) lb=%s payload=-\n",
 				    c.error().message().c_str(), toa::format(sender).c_str());

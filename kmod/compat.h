@@ -18,6 +18,11 @@
 #define COMPAT_HAVE_GENL_RESV_START_OP 1
 #endif
 
+/* nf_conntrack can be asked for translations (kmod/uoa_nat.c); looked up by name. */
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+#define COMPAT_HAVE_CONNTRACK 1
+#endif
+
 #if !defined(CONFIG_X86_64) && !defined(CONFIG_ARM64)
 #error "toa: ftrace argument access is only wired for x86_64 and arm64"
 #endif

@@ -707,8 +707,8 @@ static int toa_nl_uoa_lookup(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	rcu_read_lock();
-	m = toa_uoa_lookup(genl_info_net(info), peer.family, peer.addr, local.addr,
-			   htons(peer.port), htons(local.port));
+	m = toa_uoa_find(genl_info_net(info), peer.family, peer.addr, local.addr,
+			 htons(peer.port), htons(local.port));
 	err = m ? toa_nl_fill_uoa(msg, info->snd_portid, info->snd_seq, 0, m) : -ENOENT;
 	rcu_read_unlock();
 	if (err) {

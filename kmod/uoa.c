@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * UDP: DPVS's UOA (UDP Option of Address). Netfilter LOCAL_IN hooks, IPv4 and IPv6, in
- * every network namespace (pernet_operations) read the client from the two carriers
- * (ipo: IPv4 option 31; opp: IP protocol 248), strip the carrier so that the socket gets
- * a plain UDP datagram, consume the address-only datagrams, and keep
- * (namespace, family, source, destination, ports) -> client in a bounded table whose
- * entries expire uoa_timeout seconds after their last UOA datagram or lookup.
+ * UDP: DPVS's UOA (UDP Option of Address). Netfilter PRE_ROUTING hooks, IPv4 and IPv6,
+ * in every network namespace (pernet_operations), after defragmentation and ahead of
+ * conntrack, read the client from the two carriers (ipo: IPv4 option 31; opp: IP
+ * protocol 248), strip the carrier so that the rest of the stack (conntrack, NAT,
+ * forwarding, the socket) sees a plain UDP datagram, consume the address-only datagrams,
+ * and keep (namespace, family, source, destination, ports) -> client, the tuple as the
+ * datagram arrived, in a bounded table whose entries expire uoa_timeout seconds after
+ * their last UOA datagram or lookup. Sockets behind a translation (a pod behind
+ * kube-proxy) are answered through kmod/uoa_nat.c.
  * getsockopt(IPPROTO_IP, UOA_SO_GET_LOOKUP) answers with DPVS's struct uoa_param_map,
  * TOA_UOA_SO_GET_CLIENT with ours; /proc/net/uoa_stats prints DPVS's counters.
  */
@@ -36,6 +39,7 @@
 #include "config.h"
 #include "stats.h"
 #include "uoa.h"
+#include "uoa_nat.h"
 #include "uoa_parse.h"
 #include "toa/uapi.h"
 
@@ -120,6 +124,19 @@ struct toa_uoa_map *toa_uoa_lookup(const struct net *net, u16 af, const u8 *sadd
 			return m;
 	}
 	return NULL;
+}
+
+struct toa_uoa_map *toa_uoa_find(struct net *net, u16 af, const u8 *saddr, const u8 *daddr,
+				 __be16 sport, __be16 dport)
+{
+	struct toa_uoa_map *m = toa_uoa_lookup(net, af, saddr, daddr, sport, dport);
+
+	if (m || !atomic_read(&toa_uoa_count))
+		return m; /* no mappings at all: a server without UOA pays nothing more */
+	m = toa_uoa_lookup_nat(net, af, saddr, daddr, sport, dport);
+	if (m)
+		toa_stat_inc(UOA_LOOKUP_NAT);
+	return m;
 }
 
 /* Under toa_uoa_lock. */
@@ -297,7 +314,13 @@ static unsigned int toa_uoa_found(struct net *net, struct sk_buff *skb,
 	toa_stat_inc(UOA_GOT);
 	if (s->uoa->n_uoa > 1)
 		toa_stat_inc(UOA_MULTI);
-	if (!toa_config_trusts(cfg, s->af, s->saddr)) {
+	/*
+	 * With the guard on, the node's namespace took every genuine carrier off as the
+	 * datagram arrived: one that reaches another namespace came another way (from a
+	 * pod over the bridge, from a raw socket) and is nobody's to trust.
+	 */
+	if ((cfg->guard && !net_eq(net, &init_net)) ||
+	    !toa_config_trusts(cfg, s->af, s->saddr)) {
 		toa_stat_inc(UOA_UNTRUSTED);
 		return NF_ACCEPT;
 	}
@@ -316,7 +339,11 @@ static void toa_uoa_count_bad(const struct toa_uoa_parsed *p, int res)
 		toa_stat_inc(UOA_MALFORMED);
 }
 
-/* ipo: an IPv4 UDP datagram with options. */
+/*
+ * ipo: an IPv4 UDP datagram with options. Of a fragmented one (no defragmentation in
+ * this namespace), the first fragment: the option is not copied into the others, the
+ * ports are in the first.
+ */
 static unsigned int toa_uoa_rcv_ipo(struct net *net, struct sk_buff *skb)
 {
 	unsigned int hlen = ip_hdrlen(skb);
@@ -326,6 +353,8 @@ static unsigned int toa_uoa_rcv_ipo(struct net *net, struct sk_buff *skb)
 	struct udphdr *uh;
 	int res, nops;
 
+	if (ip_hdr(skb)->frag_off & htons(IP_OFFSET))
+		return NF_ACCEPT;
 	if (!pskb_may_pull(skb, hlen + sizeof(*uh)))
 		return NF_ACCEPT; /* UDP drops it */
 	iph = ip_hdr(skb);
@@ -450,6 +479,20 @@ static unsigned int toa_uoa_hook4(void *priv, struct sk_buff *skb,
 	}
 	if (!READ_ONCE(toa_config_uoa))
 		return NF_ACCEPT;
+	if (ip_is_fragment(iph)) {
+		/*
+		 * The opp header is stripped from the whole datagram: reassembled here when
+		 * no defragmentation (conntrack's) ran before this hook.
+		 */
+		int err;
+
+		local_bh_disable();
+		err = ip_defrag(state->net, skb, IP_DEFRAG_CONNTRACK_IN);
+		local_bh_enable();
+		if (err)
+			return NF_STOLEN; /* kept for its other fragments, or freed */
+		skb->ignore_df = 1;
+	}
 	return toa_uoa_rcv_opp(state->net, skb, AF_INET, ip_hdrlen(skb));
 }
 
@@ -475,20 +518,26 @@ static unsigned int toa_uoa_hook6(void *priv, struct sk_buff *skb,
 }
 #endif
 
-/* After conntrack's source NAT at LOCAL_IN, as DPVS: the addresses the socket sees. */
+/*
+ * Where the datagram enters the namespace, after defragmentation and before conntrack
+ * (and so before the raw table, NAT, routing and forwarding). DPVS reads at LOCAL_IN,
+ * after NAT; here the carrier must be gone before conntrack and kube-proxy's rules see
+ * the datagram (they match UDP, not protocol 248), and the tuple kept is the one the
+ * load balancer sent, which kmod/uoa_nat.c translates for the sockets behind NAT.
+ */
 static const struct nf_hook_ops toa_uoa_nf_ops[] = {
 	{
 		.hook = toa_uoa_hook4,
 		.pf = NFPROTO_IPV4,
-		.hooknum = NF_INET_LOCAL_IN,
-		.priority = NF_IP_PRI_NAT_SRC + 1,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_CONNTRACK_DEFRAG + 1,
 	},
 #if IS_ENABLED(CONFIG_IPV6)
 	{
 		.hook = toa_uoa_hook6,
 		.pf = NFPROTO_IPV6,
-		.hooknum = NF_INET_LOCAL_IN,
-		.priority = NF_IP6_PRI_NAT_SRC + 1,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_CONNTRACK_DEFRAG + 1,
 	},
 #endif
 };
@@ -573,7 +622,7 @@ static int toa_uoa_get(struct sock *sk, int optval, void __user *user, int *len)
 		return err;
 	}
 	rcu_read_lock();
-	m = toa_uoa_lookup(sock_net(sk), af, saddr, daddr, sport, dport);
+	m = toa_uoa_find(sock_net(sk), af, saddr, daddr, sport, dport);
 	if (m) {
 		unsigned long now = jiffies;
 

@@ -40,6 +40,9 @@ extern bool toa_uoa_loaded;
 struct toa_uoa_map *toa_uoa_lookup(const struct net *net, u16 af, const u8 *saddr,
 				   const u8 *daddr, __be16 sport, __be16 dport);
 bool toa_uoa_live(const struct toa_uoa_map *m);
+/* The same, and else through the node's namespace and conntrack (kmod/uoa_nat.c). */
+struct toa_uoa_map *toa_uoa_find(struct net *net, u16 af, const u8 *saddr, const u8 *daddr,
+				 __be16 sport, __be16 dport);
 
 int toa_uoa_init(void);
 void toa_uoa_exit(void);

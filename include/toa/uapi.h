@@ -183,7 +183,8 @@ struct toa_client_info {
 	X(UOA_FULL, uoa_full)                         /* table full: mapping not kept */    \
 	X(UOA_EXPIRED, uoa_expired)                   /* mappings timed out */              \
 	X(UOA_REPLACED, uoa_replaced)                 /* a 4-tuple's client changed */      \
-	X(UOA_UNSUPPORTED, uoa_unsupported)           /* IPv6 extension headers, fragments */
+	X(UOA_UNSUPPORTED, uoa_unsupported)           /* IPv6 extension headers, fragments */\
+	X(UOA_LOOKUP_NAT, uoa_lookup_nat)             /* ... answered through the node or NAT */
 
 #define TOA_STAT_ENUM_(id, name) TOA_STAT_##id,
 enum toa_stat { TOA_STATS(TOA_STAT_ENUM_) __TOA_STAT_MAX };

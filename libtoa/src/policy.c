@@ -321,10 +321,15 @@ int toa_resolve_datagram(const void *buf, size_t len, const struct toa_endpoint 
 	action = toa_policy_action(p, &out->peer);
 	if (action == TOA_POLICY_IGNORE)
 		return 0;
-	rc = toa_spp_parse(buf, len, &s);
+	/*
+	 * A datagram is whole: one shorter than a header's magic (an empty one, a one-byte
+	 * one that happens to begin like it) carries none, where a stream would wait.
+	 */
+	rc = len < 2 ? TOA_E_NOT_PRESENT : toa_spp_parse(buf, len, &s);
 	if (rc == TOA_E_NOT_PRESENT) {
 		spp = 0;
-		rc = toa_proxy_v2_parse(buf, len, &h);
+		rc = len < sizeof(TOA_PROXY_V2_SIG) - 1 ? TOA_E_NOT_PRESENT
+							  : toa_proxy_v2_parse(buf, len, &h);
 	}
 	if (rc == TOA_E_NOT_PRESENT)
 		return action == TOA_POLICY_REQUIRE ? TOA_E_REQUIRED : 0;

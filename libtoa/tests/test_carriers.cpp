@@ -332,6 +332,13 @@ TEST(Resolve, DatagramSppProxyV2Policies)
 	EXPECT_EQ(lb, plain->address);
 	EXPECT_EQ(toa::errc::required, toa::resolve_datagram("hello", 5, lb6, pol).error());
 	EXPECT_EQ(toa::errc::incomplete, toa::resolve_datagram(d.data(), 20, lb, pol).error());
+	// shorter than any header's magic: no header, even from a source that may not send
+	// one (an empty datagram; one byte like SPP's first; PROXY v2's first 11)
+	for (size_t n : {0, 1})
+		EXPECT_EQ(toa::carrier::peer, toa::resolve_datagram(d.data(), n, other, pol)->carrier) << n;
+	EXPECT_EQ(toa::carrier::peer,
+		  toa::resolve_datagram(TOA_PROXY_V2_SIG, 11, other, pol)->carrier);
+	EXPECT_EQ(toa::errc::untrusted, toa::resolve_datagram(TOA_PROXY_V2_SIG, 12, other, pol).error());
 
 	// PROXY v2 over UDP
 	bytes v(TOA_PROXY_V2_SIG, TOA_PROXY_V2_SIG + 12);

@@ -5,8 +5,8 @@
 # demo.
 #
 #   load balancer 198.51.100.2 / 2001:db8:ff::2 --> node 192.0.2.1 / 2001:db8::1 (toa0)
-#   NodePort 30080 (nginx), 30081 (haproxy, TCP mode) and 30088 (toa-echo-server, libtoa)
-#   --> kube-proxy DNAT
+#   NodePort 30080 (nginx), 30081 (haproxy, TCP mode) and 30088 (toa-echo-server, libtoa),
+#   UDP 30053 (toa-udp-echo-server, libtoa) --> kube-proxy DNAT
 #   (+ MASQUERADE with externalTrafficPolicy: Cluster) --> bridge cni0 192.0.2.65/26,
 #   2001:db8:100::1/64 --> pods pod1 .66 / ::66 and pod2 .67 / ::67 (own netns, veth)
 
@@ -35,15 +35,16 @@ node_up() {
 
 # pod_up <n>: pod n in its own namespace on the bridge, with nginx on 80 (its access
 # log /tmp/k8s/nginx<n>/access.log holds $remote_addr), toa-echo-server on 8080
-# (/tmp/k8s/echo<n>.log) and haproxy in TCP mode on 8081, forwarding to the echo server
-# (its log /tmp/k8s/haproxy<n>.log holds %ci:%cp, one line a connection); n=0 is the
-# node's own (hostNetwork) three on 8090, 8091 and 8092.
+# (/tmp/k8s/echo<n>.log), haproxy in TCP mode on 8081, forwarding to the echo server
+# (its log /tmp/k8s/haproxy<n>.log holds %ci:%cp, one line a connection), and
+# toa-udp-echo-server on UDP 8053 (/tmp/k8s/udp<n>.log); n=0 is the node's own
+# (hostNetwork) four on 8090, 8091, 8092 and UDP 8093.
 pod_up() {
   n=$1
   if [ "$n" = 0 ]; then
-    ns= web=8090 echo=8091 tcp=8092
+    ns= web=8090 echo=8091 tcp=8092 udp=8093
   else
-    ns="ip netns exec pod$n" web=80 echo=8080 tcp=8081
+    ns="ip netns exec pod$n" web=80 echo=8080 tcp=8081 udp=8053
     a4=192.0.2.6$((5 + n)) a6=2001:db8:100::6$((5 + n))
     ip netns add pod$n
     ip link add veth$n type veth peer name eth0 netns pod$n
@@ -74,6 +75,9 @@ http {
 EOF
   $ns nginx -e /tmp/k8s/nginx$n/error.log -p /tmp/k8s/nginx$n -c /tmp/k8s/nginx$n/nginx.conf &
   $ns toa-echo-server-static "[::]:$echo" >/tmp/k8s/echo$n.log 2>&1 &
+  # appended: the tests truncate the log while it runs
+  command -v toa-udp-echo-server-static >/dev/null &&
+    $ns toa-udp-echo-server-static "[::]:$udp" >>/tmp/k8s/udp$n.log 2>&1 &
   # haproxy as root in the foreground (-db): no user, group, chroot or daemon; no syslog
   # in the guest, so it logs to its stdout (appended: the tests truncate the log)
   cat >/tmp/k8s/haproxy$n.cfg <<EOF
@@ -105,12 +109,12 @@ EOF
 # iptables command a rule).
 # ipt_rules <iptables|ip6tables> <policy: Cluster|Local>: the nat table kube-proxy's
 # iptables mode writes for a NodePort Service of two endpoints (nginx 30080 -> 80,
-# haproxy 30081 -> 8081, echo 30088 -> 8080); Local: no KUBE-MARK-MASQ on the way in,
-# only the node's endpoints.
+# haproxy 30081 -> 8081, echo 30088 -> 8080, UDP echo 30053 -> 8053); Local: no
+# KUBE-MARK-MASQ on the way in, only the node's endpoints.
 ipt_rules() {
   t=$1 policy=$2
   if [ "$t" = iptables ]; then p1=192.0.2.66 p2=192.0.2.67; else p1="[2001:db8:100::66]" p2="[2001:db8:100::67]"; fi
-  svcs="web:30080:80 haproxy:30081:8081 echo:30088:8080"
+  svcs="web:30080:80:tcp haproxy:30081:8081:tcp echo:30088:8080:tcp dns:30053:8053:udp"
   {
     echo '*nat'
     for c in PREROUTING INPUT OUTPUT POSTROUTING; do echo ":$c ACCEPT [0:0]"; done
@@ -127,9 +131,11 @@ ipt_rules() {
     echo '-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000'
     echo '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully'
     for svc in $svcs; do
-      name=${svc%%:*} rest=${svc#*:}; np=${rest%%:*} port=${rest#*:}
+      IFS=: read -r name np port pr <<EOF3
+$svc
+EOF3
       N=$(echo $name | tr a-z A-Z)
-      echo "-A KUBE-NODEPORTS -p tcp -m comment --comment \"default/$name\" -m tcp --dport $np -j KUBE-EXT-$N"
+      echo "-A KUBE-NODEPORTS -p $pr -m comment --comment \"default/$name\" -m $pr --dport $np -j KUBE-EXT-$N"
       [ "$policy" = Cluster ] &&
         echo "-A KUBE-EXT-$N -m comment --comment \"masquerade traffic for default/$name external destinations\" -j KUBE-MARK-MASQ"
       echo "-A KUBE-EXT-$N -j KUBE-SVC-$N"
@@ -139,7 +145,7 @@ ipt_rules() {
       for p in $p1 $p2; do
         src=$(echo $p | tr -d '[]')
         echo "-A KUBE-SEP-$N-$i -s $src -m comment --comment \"default/$name\" -j KUBE-MARK-MASQ"
-        echo "-A KUBE-SEP-$N-$i -p tcp -m comment --comment \"default/$name\" -m tcp -j DNAT --to-destination $p:$port"
+        echo "-A KUBE-SEP-$N-$i -p $pr -m comment --comment \"default/$name\" -m $pr -j DNAT --to-destination $p:$port"
         i=$((i + 1))
       done
     done
@@ -166,6 +172,7 @@ ipvs_rules() {
 -A POSTROUTING -j KUBE-POSTROUTING
 -A KUBE-MARK-MASQ -j MARK --or-mark 0x4000
 -A KUBE-NODE-PORT -p tcp -m multiport --dports 30080,30081,30088 -j KUBE-MARK-MASQ
+-A KUBE-NODE-PORT -p udp -m multiport --dports 30053 -j KUBE-MARK-MASQ
 -A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN
 -A KUBE-POSTROUTING -j MARK --xor-mark 0x4000
 -A KUBE-POSTROUTING -j MASQUERADE --random-fully
@@ -174,17 +181,19 @@ EOF2
   done
   {
     printf "%s\n" -C
-    for svc in 30080:80 30081:8081 30088:8080; do
-      np=${svc%%:*} port=${svc#*:}
-      # kube-proxy: a virtual server on every node address
+    for svc in 30080:80:t 30081:8081:t 30088:8080:t 30053:8053:u; do
+      IFS=: read -r np port pr <<EOF3
+$svc
+EOF3
+      # kube-proxy: a virtual server on every node address (-t TCP, -u UDP)
       for vip in $NODE4 $GW4; do
-        echo "-A -t $vip:$np -s rr"
-        echo "-a -t $vip:$np -r 192.0.2.66:$port -m"
-        echo "-a -t $vip:$np -r 192.0.2.67:$port -m"
+        echo "-A -$pr $vip:$np -s rr"
+        echo "-a -$pr $vip:$np -r 192.0.2.66:$port -m"
+        echo "-a -$pr $vip:$np -r 192.0.2.67:$port -m"
       done
-      echo "-A -t [$NODE6]:$np -s rr"
-      echo "-a -t [$NODE6]:$np -r [2001:db8:100::66]:$port -m"
-      echo "-a -t [$NODE6]:$np -r [2001:db8:100::67]:$port -m"
+      echo "-A -$pr [$NODE6]:$np -s rr"
+      echo "-a -$pr [$NODE6]:$np -r [2001:db8:100::66]:$port -m"
+      echo "-a -$pr [$NODE6]:$np -r [2001:db8:100::67]:$port -m"
     done
   } | ipvsadm -R
 }

@@ -174,6 +174,84 @@ pod_attacks() {
   check ${topo}_pod_to_nodeport_forges '[ -n "$got" ] && ! echo "$got" | grep -q 192.0.2.99' "$(echo $got)"
 }
 
+# --- UDP: DPVS's UOA through the same node -------------------------------------------
+# The load balancer's datagrams carry the client in an IPv4 option (ipo) or a
+# protocol-248 header (opp); the module takes it off where they enter the node, before
+# conntrack, so kube-proxy's UDP rules translate them; the pod's toa-udp-echo-server
+# asks with its own 4-tuple and the module translates it back through conntrack.
+udp_reset() { for i in 0 1 2; do : >/tmp/k8s/udp$i.log; done; }
+# "client via" of every datagram the UDP servers logged since udp_reset
+seen_udp() { cat /tmp/k8s/udp[0-2].log | sed -n 's/^datagram client=\([^ ]*\) via=\([^ ]*\) .*/\1 \2/p'; }
+# udp <toa-lbsim-udp args...>: datagrams from the load balancer's side (the node's TUN)
+udp() { toa-lbsim-udp --tun toa0 --no-config --wait-ms 20 --payload ping "$@" >>/tmp/k8s/lbsim-udp.log 2>&1; }
+# udp_seen <name> <pattern> [<address>]: a datagram matching <pattern> (grep -E) was
+# logged, and none with <address>
+udp_seen() {
+  sleep 0.3
+  got="$(seen_udp)"
+  if echo "$got" | grep -qE "$2" && { [ -z "$3" ] || ! echo "$got" | grep -qF "$3"; }; then
+    pass "$1" "$(echo $got)"
+  else
+    fail "$1" "want /$2/${3:+ without $3}, UDP servers logged: $(echo $got) | $(tail -n 2 /tmp/k8s/lbsim-udp.log | tr '\n' ' ')"
+  fi
+}
+# udp_genuine <topology> <port> <first source port>: both carriers, IPv4, IPv6 and NAT64
+# clients, the address-only datagram. Source ports differ between topologies: conntrack
+# keeps a flow's translation after the rules change.
+udp_genuine() {
+  topo=$1 port=$2 sp=$3
+  udp_reset
+  udp --lb 198.51.100.2:$sp --server $NODE4:$port --client $C4:50001 --carrier ipo
+  udp_seen ${topo}_udp_ipo "^$C4:50001 UOA$"
+  udp --lb 198.51.100.2:$((sp + 1)) --server $NODE4:$port --client $C4:50002 --carrier opp
+  udp_seen ${topo}_udp_opp "^$C4:50002 UOA$"
+  udp --lb 198.51.100.2:$((sp + 2)) --server $NODE4:$port --client "[$C6]:50003" --carrier opp
+  udp_seen ${topo}_udp_nat64 "^\[$C6\]:50003 UOA$"
+  udp --lb "[2001:db8:ff::2]:$((sp + 3))" --server "[$NODE6]:$port" --client "[$C6]:50004" --carrier opp
+  udp_seen ${topo}_udp_ipv6 "^\[$C6\]:50004 UOA$"
+  # DPVS's address-only datagram (no room in the first one), then the flow's plain ones
+  udp_reset
+  udp --lb 198.51.100.2:$((sp + 4)) --server $NODE4:$port --client $C4:50005 --carrier ipo --empty
+  udp --lb 198.51.100.2:$((sp + 4)) --server $NODE4:$port --carrier none --count 2
+  sleep 0.3
+  got="$(seen_udp)"
+  check ${topo}_udp_address_only '[ "$(echo "$got" | grep -c "^$C4:50005 UOA$")" = 2 ] && [ "$(echo "$got" | grep -c .)" = 2 ]' \
+    "$(echo $got)"
+}
+# udp_attacks <topology> <port> <first source port>: a direct client's own carriers (IPv4,
+# IPv6, address-only), and a forged option after the load balancer's.
+udp_attacks() {
+  topo=$1 port=$2 sp=$3
+  udp_reset
+  udp --lb $FORGED4:$sp --server $NODE4:$port --client 192.0.2.99:1 --carrier opp
+  udp --lb $FORGED4:$((sp + 1)) --server $NODE4:$port --client 192.0.2.99:2 --carrier ipo
+  udp --lb "[$FORGED6]:$((sp + 2))" --server "[$NODE6]:$port" --client "[2001:db8:bad::1]:3" --carrier opp
+  udp --lb $FORGED4:$((sp + 3)) --server $NODE4:$port --client 192.0.2.99:4 --carrier opp --empty
+  udp --lb $FORGED4:$((sp + 3)) --server $NODE4:$port --carrier none
+  udp_seen ${topo}_udp_direct_client_forges " peer$" 192.0.2.99
+  check ${topo}_udp_direct_client_forges_ipv6 '! echo "$got" | grep -q 2001:db8:bad::1' "$(echo $got)"
+  udp_reset
+  udp --lb 198.51.100.2:$((sp + 4)) --server $NODE4:$port --client $C4:50010 --second 192.0.2.99:5 --carrier ipo
+  udp --lb 198.51.100.2:$((sp + 5)) --server $NODE4:$port --client $C4:50011 --second 192.0.2.99:6 --carrier opp
+  udp_seen ${topo}_udp_forged_after_genuine "^$C4:5001[01] UOA$" 192.0.2.99
+}
+# A pod with its own TUN device (as pod_attacks) sends carriers to the other pod over the
+# bridge, with its own source and with the load balancer's, and to the NodePort.
+udp_pod_attacks() {
+  topo=$1
+  ip netns exec pod1 sysctl -qw net.ipv4.ip_forward=1
+  udp_reset
+  for a in "192.0.2.70:41900 192.0.2.67:8053 opp" "192.0.2.70:41901 192.0.2.67:8053 ipo" \
+      "198.51.100.9:41902 192.0.2.67:8053 opp" "192.0.2.70:41903 $GW4:30053 opp"; do
+    set -- $a
+    ip netns exec pod1 toa-lbsim-udp --tun evil1 --wait-ms 50 --lb $1 --server $2 \
+      --client 192.0.2.99:7 --carrier $3 --payload x >>/tmp/k8s/lbsim-udp.log 2>&1
+  done
+  udp_seen ${topo}_udp_pod_to_pod_forges "^192.0.2.70:4190[01] peer$" 192.0.2.99
+  check ${topo}_udp_pod_as_lb_forges 'echo "$got" | grep -q "^198.51.100.9:41902 peer$"' "$(echo $got)"
+  check ${topo}_udp_pod_to_nodeport_forges '[ "$(echo "$got" | grep -c " peer$")" = 4 ]' "$(echo $got)"
+}
+
 stat() { toa-inspect --json stats 2>/dev/null | tr ',{}' '\n\n\n' | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"; }
 
 # --- topologies ---------------------------------------------------------------------
@@ -184,19 +262,32 @@ attacks ipt_cluster 30080 30088 30081
 stripped1=$(stat guard_stripped)
 check ipt_cluster_guard_counted '[ "${stripped1:-0}" -gt "${stripped0:-0}" ]' "guard_stripped $stripped0 -> $stripped1"
 pod_attacks ipt_cluster
+nat0=$(stat uoa_lookup_nat)
+udp_genuine ipt_cluster 30053 41000
+nat1=$(stat uoa_lookup_nat)
+check ipt_cluster_udp_through_conntrack '[ "${nat1:-0}" -gt "${nat0:-0}" ]' "uoa_lookup_nat $nat0 -> $nat1"
+udp_attacks ipt_cluster 30053 41010
+udp_pod_attacks ipt_cluster
 
 ipt_rules iptables Local; ipt_rules ip6tables Local
 genuine ipt_local 30080 30088 30081
 attacks ipt_local 30080 30088 30081
+udp_genuine ipt_local 30053 41100
+udp_attacks ipt_local 30053 41110
 
 ipvs_rules
 genuine ipvs_cluster 30080 30088 30081
 attacks ipvs_cluster 30080 30088 30081
 pod_attacks ipvs_cluster
+udp_genuine ipvs_cluster 30053 41200
+udp_attacks ipvs_cluster 30053 41210
+udp_pod_attacks ipvs_cluster
 
 no_rules
 genuine hostnet 8090 8091 8092
 attacks hostnet 8090 8091 8092
+udp_genuine hostnet 8093 41300
+udp_attacks hostnet 8093 41310
 
 # Without the guard, behind the SNAT the pod's peer is the node: the trusted list
 # cannot tell the load balancer from anyone, so nothing is read (as the README says).
@@ -220,6 +311,13 @@ stripped4=$(stat guard_stripped)
 check guard_back_on_strips '[ "${stripped4:-0}" -gt "${stripped3:-0}" ] && ! echo "$got" | grep -q 192.0.2.99' \
   "guard_stripped $stripped3 -> $stripped4; $(echo $got)"
 check guard_back_on_genuine 'echo "$got" | grep -q "^$C4:40008 "' "$(echo $got)"
+# UDP needs no guard for the load balancer's datagrams: the node reads them where they
+# arrive; the guard is what stops a pod's own carriers (udp_pod_attacks).
+echo N >/sys/module/toa/parameters/guard
+udp_reset
+udp --lb 198.51.100.2:41400 --server $NODE4:30053 --client $C4:50020 --carrier opp
+udp_seen no_guard_udp_cluster_client "^$C4:50020 UOA$"
+echo Y >/sys/module/toa/parameters/guard
 
 # Namespaces: the node lists the pods' connections with their namespace; a pod sees
 # only its own; a pod (even with NET_ADMIN, as root here) cannot change the config.
@@ -254,7 +352,7 @@ out=$(ip netns exec pod1 sh -c 'echo N >/sys/module/toa/parameters/guard' 2>&1);
 check pod_cannot_write_param '[ $rc -ne 0 ] && [ "$(cat /sys/module/toa/parameters/guard)" = Y ]' "rc=$rc $out"
 
 no_rules
-kill $(pidof nginx) $(pidof haproxy) $(pidof toa-echo-server-static) 2>/dev/null
+kill $(pidof nginx) $(pidof haproxy) $(pidof toa-echo-server-static) $(pidof toa-udp-echo-server-static) 2>/dev/null
 sleep 0.5
 for n in 1 2; do ip netns del pod$n; done
 toa-lbsim teardown >/dev/null 2>&1

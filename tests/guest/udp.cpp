@@ -144,6 +144,34 @@ bool send(const UdpDatagram &d)
 	return tun.write(pkt.data(), pkt.size()) == ssize_t(pkt.size());
 }
 
+// @pkt (IPv4) as two fragments: the first @first bytes of its payload (a multiple of 8),
+// then the rest; IP options only in the first (kind 31 is not copied into fragments).
+std::vector<std::vector<uint8_t>> fragment4(const std::vector<uint8_t> &pkt, size_t first)
+{
+	size_t hl = (pkt[0] & 0x0f) * 4u;
+	std::vector<uint8_t> a(pkt.begin(), pkt.begin() + hl + first);
+	std::vector<uint8_t> b(pkt.begin(), pkt.begin() + 20);
+	b.insert(b.end(), pkt.begin() + hl + first, pkt.end());
+	b[0] = 0x45;
+	auto fix = [](std::vector<uint8_t> &p, uint16_t frag) {
+		p[2] = static_cast<uint8_t>(p.size() >> 8);
+		p[3] = static_cast<uint8_t>(p.size());
+		p[6] = static_cast<uint8_t>(frag >> 8);
+		p[7] = static_cast<uint8_t>(frag);
+		p[10] = p[11] = 0;
+		uint32_t sum = 0;
+		for (size_t i = 0; i < (p[0] & 0x0fu) * 4u; i += 2)
+			sum += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		p[10] = static_cast<uint8_t>(~sum >> 8);
+		p[11] = static_cast<uint8_t>(~sum);
+	};
+	fix(a, 0x2000); // more fragments
+	fix(b, static_cast<uint16_t>(first / 8));
+	return {a, b};
+}
+
 // DPVS's lookup, from @fd, for the 4-tuple peer -> local (local may be the wildcard).
 int lookup(int fd, int af, const Endpoint &peer, const Endpoint &local, Endpoint *client,
 	   socklen_t len = sizeof(uoa_param_map))
@@ -319,6 +347,33 @@ int cases()
 		int e = lookup(s4.fd, AF_INET, d.src, any4, &got);
 		result(n + "_mapped", !e && got == d.client, e ? std::strerror(e) : str(got));
 		result(n + "_counted", stat("uoa_empty") == before + 1);
+	}
+
+	// A fragmented datagram (no conntrack, so no defragmentation before the hook): opp
+	// is reassembled by the module to be stripped, ipo read from the first fragment.
+	for (auto c : {UoaCarrier::Ipo, UoaCarrier::Opp}) {
+		std::string n = c == UoaCarrier::Ipo ? "fragmented_ipo" : "fragmented_opp";
+		drain(s4);
+		UdpDatagram d;
+		d.src = ep(c == UoaCarrier::Ipo ? "198.51.100.12:42010" : "198.51.100.12:42011");
+		d.dst = ep("192.0.2.1:9000");
+		d.carrier = c;
+		d.client = ep("203.0.113.12:1210");
+		std::string pay(600, 'f');
+		d.payload = reinterpret_cast<const uint8_t *>(pay.data());
+		d.paylen = pay.size();
+		auto pkt = build_udp_datagram(d);
+		bool sent = !pkt.empty();
+		for (auto &f : fragment4(pkt, 304))
+			sent = sent && tun.write(f.data(), f.size()) == ssize_t(f.size());
+		Got g = recv_one(s4);
+		result(n + "_delivered", sent && g.ok && g.payload == pay && !g.ip_options,
+		       g.ok ? std::to_string(g.payload.size()) + " bytes" +
+				      (g.ip_options ? ", IP options left" : "")
+			    : "none");
+		Endpoint got;
+		int e = lookup(s4.fd, AF_INET, d.src, any4, &got);
+		result(n + "_mapped", !e && got == d.client, e ? std::strerror(e) : str(got));
 	}
 
 	// Attackers and damage.

@@ -18,8 +18,9 @@
 #                              <arm64 toa-lbsim-udp>
 #   lbsim.guest_<line>         vm.sh ... tools/lbsim/tests/guest/lbsim_smoke.sh, arm64 simulator
 #   kernel-k8s-<line>          run-suite.sh <line> k8s <arm64 toa-lbsim> <arm64
-#                              toa-echo-server-static> <arm64 toa-inspect> (Debian's arm64
-#                              ip, iptables, ipvsadm, nginx, haproxy: the sysroot's)
+#                              toa-echo-server-static> <arm64 toa-inspect> <arm64
+#                              toa-lbsim-udp> <arm64 toa-udp-echo-server-static> (Debian's
+#                              arm64 ip, iptables, ipvsadm, nginx, haproxy: the sysroot's)
 # (the loops over the lines in tests/guest and tools/lbsim skip the -arm64 lines).
 # `make toa-arm64-guest` builds the same programs by hand.
 set(_toa_arm64_lines "")
@@ -47,7 +48,7 @@ set(TOA_ARM64_GUEST_DIR "${CMAKE_BINARY_DIR}/arm64-guest")
 set(_toa_arm64_build "${CMAKE_CURRENT_LIST_DIR}/build-arm64-guest.sh")
 # toa-echo-server-static: the simulator smoke's server and the k8s suite's pods' server.
 set(_toa_arm64_targets toa-e2e toa-udp-e2e toa-lifetime toa-inspect toa-lbsim toa-lbsim-udp
-  lbsim_api_test toa-echo-server-static)
+  lbsim_api_test toa-echo-server-static toa-udp-echo-server-static)
 set(_toa_arm64_type "${CMAKE_BUILD_TYPE}")
 if(NOT _toa_arm64_type)
   set(_toa_arm64_type RelWithDebInfo)
@@ -63,6 +64,7 @@ set(_toa_arm64_lbsim "${_a}/lbsim/toa-lbsim")
 set(_toa_arm64_echo "${_a}/examples/toa-echo-server-static")
 set(_toa_arm64_api "${_a}/lbsim/lbsim_api_test")
 set(_toa_arm64_echo_static "${_a}/examples/toa-echo-server-static")
+set(_toa_arm64_udp_echo_static "${_a}/examples/toa-udp-echo-server-static")
 
 add_custom_target(toa-arm64-guest
   COMMAND ${CMAKE_COMMAND} -E env "TOA_ARM64_BUILD_TYPE=${_toa_arm64_type}" "${TOA_KERNEL_TEST_ENV}"
@@ -125,7 +127,8 @@ foreach(_line IN LISTS _toa_arm64_lines)
   # The Kubernetes node (kube-proxy's iptables and IPVS paths into pods, the guard).
   add_test(NAME kernel-k8s-${_line}
            COMMAND "${_toa_guest_dir}/run-suite.sh" ${_line} k8s
-                   "${_toa_arm64_lbsim}" "${_toa_arm64_echo_static}" "${_toa_arm64_inspect}")
+                   "${_toa_arm64_lbsim}" "${_toa_arm64_echo_static}" "${_toa_arm64_inspect}"
+                   "${_toa_arm64_lbsim_udp}" "${_toa_arm64_udp_echo_static}")
   set_tests_properties(kernel-k8s-${_line} PROPERTIES
     FIXTURES_REQUIRED "kernel-${_line};arm64-guest"
     TIMEOUT 900

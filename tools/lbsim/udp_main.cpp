@@ -8,10 +8,12 @@
 //   toa-lbsim-udp --lb EP --server EP --client EP [--carrier ipo|opp|none]
 //                 [--payload TEXT | --empty] [--count N] [--second EP]
 //                 [--bad bad-len|opt-overrun|opp-truncated|opp-short|opp-not-udp|opp-version]
-//                 [--tun NAME] [--wait-ms MS]
+//                 [--tun NAME [--no-config]] [--wait-ms MS]
 //
 // --count N sends N datagrams of the flow (DPVS's first-N behaviour; default 1);
-// --empty sends the address-only datagram (no payload; UDP checksum 0 over IPv4).
+// --empty sends the address-only datagram (no payload; UDP checksum 0 over IPv4);
+// --no-config attaches to a configured (persistent) device as it is, e.g. the one of
+// `toa-lbsim setup --persist`.
 #include "udp.hpp"
 
 #include <chrono>
@@ -28,7 +30,7 @@ static int usage()
 	std::fprintf(stderr,
 		     "usage: toa-lbsim-udp --lb EP --server EP --client EP [--carrier ipo|opp|none]\n"
 		     "       [--payload TEXT | --empty] [--count N] [--second EP] [--bad KIND]\n"
-		     "       [--tun NAME] [--wait-ms MS]\n");
+		     "       [--tun NAME [--no-config]] [--wait-ms MS]\n");
 	return 2;
 }
 
@@ -37,7 +39,7 @@ int main(int argc, char **argv)
 	UdpDatagram d;
 	d.carrier = UoaCarrier::Opp;
 	std::string payload = "hello", tun_name = "toaudp0";
-	bool empty = false;
+	bool empty = false, configure = true;
 	int count = 1, wait_ms = 200;
 	for (int i = 1; i < argc; i++) {
 		std::string a = argv[i];
@@ -79,6 +81,8 @@ int main(int argc, char **argv)
 			count = std::atoi(v);
 		} else if (a == "--tun" && (v = val())) {
 			tun_name = v;
+		} else if (a == "--no-config") {
+			configure = false;
 		} else if (a == "--wait-ms" && (v = val())) {
 			wait_ms = std::atoi(v);
 		} else {
@@ -102,6 +106,7 @@ int main(int argc, char **argv)
 	Tun tun;
 	TunConfig cfg;
 	cfg.name = tun_name;
+	cfg.configure = configure;
 	std::string err;
 	if (!tun.open(cfg, &err)) {
 		std::fprintf(stderr, "toa-lbsim-udp: %s\n", err.c_str());

@@ -172,6 +172,7 @@ const StatHelp kStatHelp[] = {
 	{"uoa_expired", "UDP mappings removed after uoa_timeout seconds idle."},
 	{"uoa_replaced", "UDP 4-tuples whose client changed (a reused tuple)."},
 	{"uoa_unsupported", "Protocol-248 packets behind IPv6 extension headers: not read."},
+	{"uoa_lookup_nat", "UOA lookups answered from a mapping the node's namespace kept, through its conntrack (a pod behind kube-proxy)."},
 };
 
 // Length of the valid UTF-8 sequence at s[i], or 0.
