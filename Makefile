@@ -65,6 +65,7 @@ demo: deps
 bench: deps
 	$(MAKE) userspace
 	tests/bench/bench.sh --build $(BUILD)
+	tests/bench/udp.sh --build $(BUILD)
 
 fuzz: deps
 	$(MAKE) userspace

@@ -6,7 +6,8 @@
 #
 # Per line, in one boot: rounds alternating without and with the module (ABBA), each
 # writing datagrams into a TUN device for a server (tests/guest/udp.cpp, bench): plain
-# datagrams (the receive rate the module must not slow down by more than 1%), datagrams
+# datagrams (the receive rate the module must not slow down by more than 1%), the same
+# beside conntrack and NAT (an iptables nat rule, as on a Kubernetes node), datagrams
 # with UOA in either carrier, and DPVS's lookup with 1k, 10k and 100k mappings. Prints
 # the medians per metric and the ratios, and writes <build>/bench-udp/results-<line>.txt.
 set -euo pipefail
@@ -39,7 +40,9 @@ rc=0
 for line in $lines; do
   ko="$("$kernel/build-kmod.sh" "$line" | tail -n 1)"
   log="$out/console-$line.log"
-  "$kernel/vm.sh" --line "$line" --icount --mem 1024 --module "$ko" --bin "$bin" \
+  # Debian's iptables and the kernel's netfilter modules (those of the Kubernetes suite)
+  mapfile -t nf_args < <("$here/../guest/k8s-vm-args.sh" "$line")
+  "$kernel/vm.sh" --line "$line" --icount --mem 1024 --module "$ko" --bin "$bin" "${nf_args[@]}" \
     --file "$out/toa-udp-bench.conf:/etc/toa-udp-bench.conf" --script "$here/udp-guest.sh" \
     --timeout 2400 --log "$log" | grep -vE '^RESULT [^ ]+ PASS' || rc=1
   # Medians per metric and phase; ratios against the plain datagram without the module.
@@ -57,6 +60,11 @@ for line in $lines; do
       for (k in keys) m[k] = median(v[k])
       printf "  %-28s %10.0f\n", "plain datagram, no module", base
       printf "  %-28s %10.0f  x%.4f (rate ratio %.4f)\n", "plain datagram, module", m["udp_plain with"], m["udp_plain with"] / base, base / m["udp_plain with"]
+      if ("udp_plain without_ct" in m) {
+        bct = m["udp_plain without_ct"]
+        printf "  %-28s %10.0f\n", "plain, conntrack+NAT, no mod", bct
+        printf "  %-28s %10.0f  x%.4f (rate ratio %.4f)\n", "plain, conntrack+NAT, module", m["udp_plain with_ct"], m["udp_plain with_ct"] / bct, bct / m["udp_plain with_ct"]
+      }
       printf "  %-28s %10.0f  x%.4f\n", "UOA datagram (ipo), module", m["udp_ipo with"], m["udp_ipo with"] / base
       printf "  %-28s %10.0f  x%.4f\n", "UOA datagram (opp), module", m["udp_opp with"], m["udp_opp with"] / base
       printf "  %-28s %10.0f\n", "getsockopt(SO_RCVBUF)", m["getsockopt_plain with"]
