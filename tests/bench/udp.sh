@@ -29,12 +29,13 @@ export TOA_BUILD_DIR="${TOA_BUILD_DIR:-$build}"
 bin="$build/tests/guest/toa-udp-e2e"
 [ -x "$bin" ] || { echo "udp.sh: no $bin (build the project first)" >&2; exit 1; }
 out="$build/bench-udp"
-mkdir -p "$out"
 if [ "$smoke" = 1 ]; then
+  out="$build/bench-udp-smoke" # numbers meaningless: not beside a real run's
   conf="ROUNDS=1 COUNT=512 SIZES=100,1000 CALLS=500"
 else
   conf="ROUNDS=$rounds COUNT=20000 SIZES=1000,10000,100000 CALLS=20000"
 fi
+mkdir -p "$out"
 echo "$conf" >"$out/toa-udp-bench.conf"
 rc=0
 for line in $lines; do
