@@ -76,7 +76,7 @@ if [ "$smoke" = 1 ]; then
   conf="ROUNDS=${rounds:-1} CONNS=40 CALLS=2000 LOOP_SPLIT=2
 SIZES=50,100 SCALE_ROUNDS=1 SCALE_CALLS=2000 SAMPLE=50 PLAIN=20
 MBYTES=1 DATA_CONNS=4
-K8S_CONNS=20 K8S_PACKETS=200 K8S_SYNS=50 K8S_SETTLE=0"
+K8S_CONNS=20 K8S_PACKETS=200 K8S_SYNS=50"
 else
   out="${out:-$build/bench}"
   # 100k open connections: sockets, files and the simulator need about 600 MB.
@@ -84,7 +84,7 @@ else
   conf="ROUNDS=${rounds:-5} CONNS=2000 CALLS=20000 LOOP_SPLIT=4
 SIZES=1000,10000,100000 SCALE_ROUNDS=3 SCALE_CALLS=20000 SAMPLE=1000 PLAIN=1000
 MBYTES=100 DATA_CONNS=8
-K8S_CONNS=1000 K8S_PACKETS=5000 K8S_SYNS=2000 K8S_SETTLE=2"
+K8S_CONNS=1000 K8S_PACKETS=5000 K8S_SYNS=2000"
 fi
 mkdir -p "$out"
 echo "$conf" >"$out/toa-bench.conf"
@@ -107,7 +107,8 @@ for line in $lines; do
   # Without IPVS (the bench takes kube-proxy's iptables mode): 5.10's ip_vs hooks every
   # packet from its load on, the rows before the Kubernetes node's too.
   mapfile -t all <<<"$k8s_args"
-  k8s_args=()
+  # ctnetlink: toa-bench empties the conntrack table before each phase.
+  k8s_args=(--kmod-from-image nf_conntrack_netlink)
   for ((i = 0; i < ${#all[@]}; i++)); do
     if [ "${all[i]}" = --kmod-from-image ] && [[ "${all[i + 1]}" == ip_vs* ]]; then
       i=$((i + 1))

@@ -14,7 +14,7 @@ ko="$TOA_MODULES/toa.ko"
 ROUNDS=5 CONNS=2000 CALLS=20000 LOOP_SPLIT=4
 SIZES=1000,10000,100000 SCALE_ROUNDS=3 SCALE_CALLS=100000 SAMPLE=1000 PLAIN=1000
 MBYTES=100 DATA_CONNS=8
-K8S_CONNS=1000 K8S_PACKETS=5000 K8S_SYNS=2000 K8S_SETTLE=2
+K8S_CONNS=1000 K8S_PACKETS=5000 K8S_SYNS=2000
 [ -f /etc/toa-bench.conf ] && . /etc/toa-bench.conf
 
 . /result.sh  # pass, fail, check (tests/guest/result.sh)
@@ -109,9 +109,7 @@ PATH=$path
 ipt_rules iptables Cluster || fail k8s_rules "iptables-restore failed"
 # The flood is answered with SYN cookies only (its SYNs never queue in the listener).
 for n in 1 2; do ip netns exec pod$n sysctl -qw net.ipv4.tcp_syncookies=2 || fail k8s_syncookies; done
-# Half-open and closed conntrack entries (the flood's, the setups') expire in 1 s, so
-# that each phase, K8S_SETTLE seconds after the last, meets a table as empty as the last.
-for t in syn_sent syn_recv close; do echo 1 >/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_$t; done
+# conntrack keeps its timeouts; toa-bench empties its table before each phase.
 echo "BENCHINFO k8s nf_conntrack_max=$(cat /proc/sys/net/netfilter/nf_conntrack_max) buckets=$(cat /proc/sys/net/netfilter/nf_conntrack_buckets)"
 k8s_load() {
   insmod "$ko" trusted=198.51.100.0/24,2001:db8:ff::/48 guard="$1" || { fail "insmod_k8s_$2"; return 1; }
@@ -120,8 +118,6 @@ r=1
 while [ "$r" -le "$ROUNDS" ]; do
   if [ $((r % 2)) = 1 ]; then order="without noguard with"; else order="with noguard without"; fi
   for ph in $order; do
-    [ "$K8S_SETTLE" -gt 0 ] && sleep "$K8S_SETTLE"
-    echo "BENCHINFO k8s conntrack_before_${ph}_$r $(cat /proc/sys/net/netfilter/nf_conntrack_count)"
     case $ph in
       with) k8s_load 1 "$r" || exit 1 ;;
       noguard) k8s_load 0 "$r" || exit 1 ;;
