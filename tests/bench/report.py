@@ -256,7 +256,11 @@ def markdown(doc):
                "not wall time. Medians of %s alternating rounds without and with the module "
                "in one boot. Setup rows: ratio = rate with / rate without (= time without / "
                "time with); call rows: ratio = time with / time without. *spread* is the "
-               "largest distance of a round from its median, over both columns." %
+               "largest distance of a round from its median, over both columns. The k8s "
+               "rows: the Kubernetes node of tests/guest/k8s-node.sh (kube-proxy's iptables "
+               "rules, externalTrafficPolicy: Cluster), in rounds of three phases: no module "
+               "(*without*), the module with guard=N, the module with guard=Y (*with*); the "
+               "guard's row compares the last two." %
                (doc["generated"], doc.get("rounds", "?")))
     out.append("")
     for line, d in doc["lines"].items():
