@@ -104,8 +104,9 @@ for line in $lines; do
     failed+=("$line (k8s tools)")
     continue
   fi
-  # Without IPVS (the bench takes kube-proxy's iptables mode): 5.10's ip_vs hooks every
-  # packet from its load on, the rows before the Kubernetes node's too.
+  # Without IPVS (the bench takes kube-proxy's iptables mode): the modules load at boot,
+  # under every row, and the fewer the rows before the Kubernetes node's share, the better
+  # (conntrack's sockopt, on netfilter's list, already moves libtoa's no-module row).
   mapfile -t all <<<"$k8s_args"
   # ctnetlink: toa-bench empties the conntrack table before each phase.
   k8s_args=(--kmod-from-image nf_conntrack_netlink)
