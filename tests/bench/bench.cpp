@@ -22,6 +22,13 @@
 //   toa-bench datapath [--mbytes N] [--conns N]
 //       module loaded: the module's counters before and after N MB over established
 //       TOA connections
+//   toa-bench k8s --phase with|noguard|without --round N --pods NS,NS [--conns N]
+//                 [--packets N] [--syns N]
+//       on the Kubernetes node of tests/guest/k8s-node.sh (the guest script builds it,
+//       kube-proxy's rules of externalTrafficPolicy: Cluster): connection setup through
+//       the NodePort's DNAT and MASQUERADE to a listener in a pod's namespace (NS: a
+//       /run/netns path; DNAT picks the pod), established data packets into the pod, and
+//       a SYN flood answered with SYN cookies. Phase noguard: the module with guard=N.
 //
 // Output, one a line (bench.sh reads the console):
 //   BENCH <metric> <phase> <round> <value>    value: ns (= instructions) per operation,
@@ -30,8 +37,12 @@
 //   RESULT <name> PASS|FAIL [detail]          the run itself worked (not the goals)
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -200,9 +211,12 @@ struct Env {
 	std::unique_ptr<Stack> st;
 	int l4 = -1, l6 = -1;
 
-	void init(bool rst_unknown = true)
+	// The TUN device and the simulator on it; configure = false: the device is there
+	// already, addressed (toa-lbsim setup --persist, as the k8s node has it).
+	void open_tun(bool rst_unknown, bool configure = true)
 	{
 		TunConfig tc;
+		tc.configure = configure;
 		std::string err;
 		if (!tun.open(tc, &err))
 			die("bench_tun", err);
@@ -210,6 +224,11 @@ struct Env {
 		sc.seed = 7;
 		sc.rst_unknown = rst_unknown;
 		st = std::make_unique<Stack>(tun, sc);
+	}
+
+	void init(bool rst_unknown = true)
+	{
+		open_tun(rst_unknown);
 		l4 = listen_on(AF_INET, "192.0.2.1", kServer4.port, true);
 		l6 = listen_on(AF_INET6, "2001:db8::1", kServer6.port, true);
 	}
@@ -230,7 +249,8 @@ ConnConfig conn_cfg(bool v6, const OptionList &syn, const OptionList &ack)
 // Completes the handshake of `c` and accepts it: the accepted fd, or -1. Never sleeps:
 // the kernel answers TUN writes synchronously, so this only spins when a packet was lost
 // (then the simulator's retransmission timer, wall clock, takes over; bounded).
-int handshake_accept(Conn &c, int lfd, std::string *why, bool with_addr = true)
+// With several listeners (one a pod: kube-proxy's DNAT picks one), accepts from any.
+int handshake_accept(Conn &c, const int *lfds, int nl, std::string *why, bool with_addr = true)
 {
 	if (!c.start()) {
 		*why = "start: " + c.error();
@@ -243,19 +263,25 @@ int handshake_accept(Conn &c, int lfd, std::string *why, bool with_addr = true)
 		*why = std::string("no SYN-ACK, state ") + state_name(c.state());
 		return -1;
 	}
-	for (;;) {
+	for (int i = 0;; i = (i + 1) % nl) {
 		sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
-		int fd = with_addr ? accept4(lfd, reinterpret_cast<sockaddr *>(&ss), &len, 0)
-				   : accept4(lfd, nullptr, nullptr, 0);
+		int fd = with_addr ? accept4(lfds[i], reinterpret_cast<sockaddr *>(&ss), &len, 0)
+				   : accept4(lfds[i], nullptr, nullptr, 0);
 		if (fd >= 0)
 			return fd;
 		if (errno != EAGAIN || now_ns() > end) {
 			*why = std::string("accept: ") + std::strerror(errno);
 			return -1;
 		}
-		g.st->poll(0);
+		if (i == nl - 1)
+			g.st->poll(0);
 	}
+}
+
+int handshake_accept(Conn &c, int lfd, std::string *why, bool with_addr = true)
+{
+	return handshake_accept(c, &lfd, 1, why, with_addr);
 }
 
 struct Held {
@@ -263,15 +289,21 @@ struct Held {
 	int fd = -1;
 };
 
-Held open_held(const ConnConfig &cc, int lfd, const char *what, bool with_addr = true)
+Held open_held(const ConnConfig &cc, const int *lfds, int nl, const char *what,
+	       bool with_addr = true)
 {
 	Held h;
 	h.c = std::make_unique<Conn>(*g.st, cc);
 	std::string why;
-	h.fd = handshake_accept(*h.c, lfd, &why, with_addr);
+	h.fd = handshake_accept(*h.c, lfds, nl, &why, with_addr);
 	if (h.fd < 0)
 		die(std::string("bench_open_") + what, why);
 	return h;
+}
+
+Held open_held(const ConnConfig &cc, int lfd, const char *what, bool with_addr = true)
+{
+	return open_held(cc, &lfd, 1, what, with_addr);
 }
 
 // ---------------------------------------------------------------------------------
@@ -377,14 +409,14 @@ double setup_loopback(int family, long n)
 
 // Through the simulator: SYN, SYN-ACK, ACK over the TUN, accept (with the address), then
 // an RST from the simulator and close() (no further packets, no TIME-WAIT).
-double setup_lbsim(const ConnConfig &base, int lfd, long n, const char *name)
+double setup_lbsim(const ConnConfig &base, const int *lfds, int nl, long n, const char *name)
 {
 	long errors = 0;
 	std::string first;
 	double v = per_op(n, [&](long) -> long {
 		Conn c(*g.st, base);
 		std::string why;
-		int fd = handshake_accept(c, lfd, &why);
+		int fd = handshake_accept(c, lfds, nl, &why);
 		if (fd < 0) {
 			if (!errors++)
 				first = why;
@@ -397,6 +429,37 @@ double setup_lbsim(const ConnConfig &base, int lfd, long n, const char *name)
 	if (errors)
 		result(std::string("setup_") + name, false,
 		       std::to_string(errors) + " failed connections: " + first);
+	return v;
+}
+
+double setup_lbsim(const ConnConfig &base, int lfd, long n, const char *name)
+{
+	return setup_lbsim(base, &lfd, 1, n, name);
+}
+
+// With the module: how often each of its counters moved per operation (its hooks) since
+// the last call, for n timed operations (per_op's warm-up added); hits("", 0, -1) only
+// takes the snapshot. Returns v.
+double hits(const char *name, long n, double v, const char *per = "connection")
+{
+	auto after = toa_stats();
+	static std::map<std::string, long long> before;
+	if (!after.empty() && v >= 0) {
+		long total = n + std::max(1L, n / 10);
+		std::string line;
+		char buf[96];
+		for (auto &kv : after) {
+			long long d = kv.second - before[kv.first];
+			if (!d)
+				continue;
+			std::snprintf(buf, sizeof(buf), " %s=%.2f", kv.first.c_str(),
+				      double(d) / double(total));
+			line += buf;
+		}
+		std::printf("BENCHINFO hits %s per %s:%s\n", name, per,
+			    line.empty() ? " none" : line.c_str());
+	}
+	before = after;
 	return v;
 }
 
@@ -472,28 +535,6 @@ void mode_micro(long conns, long calls)
 	const OptionList syn4 = {OptionSpec::toa(Format::F254_8, kClient4)};
 	const OptionList ack6 = {OptionSpec::toa(Format::F254_20, kClient6)};
 	long lconns = std::max(1L, conns / 2);
-	// With the module: how often each of its counters moved per connection (its hooks).
-	auto hits = [&](const char *name, long n, double v) {
-		auto after = toa_stats();
-		static std::map<std::string, long long> before;
-		if (!after.empty() && v >= 0) {
-			long total = n + std::max(1L, n / 10); // per_op's warm-up included
-			std::string line;
-			char buf[96];
-			for (auto &kv : after) {
-				long long d = kv.second - before[kv.first];
-				if (!d)
-					continue;
-				std::snprintf(buf, sizeof(buf), " %s=%.2f", kv.first.c_str(),
-					      double(d) / double(total));
-				line += buf;
-			}
-			std::printf("BENCHINFO hits %s per connection:%s\n", name,
-				    line.empty() ? " none" : line.c_str());
-		}
-		before = after;
-		return v;
-	};
 	hits("", 0, -1);
 	MICRO("setup_loopback4", hits("setup_loopback4", conns, setup_loopback(AF_INET, conns)));
 	MICRO("setup_loopback6", hits("setup_loopback6", conns, setup_loopback(AF_INET6, conns)));
@@ -529,14 +570,23 @@ void mode_micro(long conns, long calls)
 // ---------------------------------------------------------------------------------
 // scale: lookups with many TOA connections open, and memory per connection
 
-std::vector<long> parse_list(const std::string &s)
+// "a,b,c" -> its non-empty items
+std::vector<std::string> split(const std::string &s)
 {
-	std::vector<long> v;
+	std::vector<std::string> v;
 	std::istringstream is(s);
 	std::string x;
 	while (std::getline(is, x, ','))
 		if (!x.empty())
-			v.push_back(std::atol(x.c_str()));
+			v.push_back(x);
+	return v;
+}
+
+std::vector<long> parse_list(const std::string &s)
+{
+	std::vector<long> v;
+	for (auto &x : split(s))
+		v.push_back(std::atol(x.c_str()));
 	return v;
 }
 
@@ -789,17 +839,268 @@ void mode_datapath(long mbytes, int nconns)
 	result("datapath", g_fail == 0);
 }
 
+// ---------------------------------------------------------------------------------
+// k8s: through kube-proxy's NodePort into pods (the node of tests/guest/k8s-node.sh)
+
+const Endpoint kNodePort4 = ep("192.0.2.1:30088"); // its echo Service: DNAT to a pod's 8080
+const std::string kSnat4 = "192.0.2.65:";          // cni0: MASQUERADE's source to the pods
+constexpr uint16_t kPodPort = 8080;
+constexpr size_t kDataSize = 1400; // one segment (the simulator's largest is 1420)
+
+// f() in the network namespace at `path` (/run/netns/<pod>), then back in ours: a socket
+// stays in the namespace it was made in.
+template <class F> auto in_netns(const std::string &path, F &&f)
+{
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int ns = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	if (self < 0 || ns < 0 || setns(ns, CLONE_NEWNET))
+		die("k8s_netns", path + ": " + std::strerror(errno));
+	auto r = f();
+	if (setns(self, CLONE_NEWNET))
+		die("k8s_netns", std::string("back to ours: ") + std::strerror(errno));
+	close(ns);
+	close(self);
+	return r;
+}
+
+// A TcpExt counter of the caller's namespace (/proc/self/net/netstat); -1 if none.
+long long tcpext(const std::string &name)
+{
+	std::ifstream f("/proc/self/net/netstat");
+	std::string names, values;
+	while (std::getline(f, names) && std::getline(f, values)) {
+		std::istringstream n(names), v(values);
+		std::string a, b;
+		if (!(n >> a) || a != "TcpExt:" || !(v >> b))
+			continue;
+		while (n >> a && v >> b)
+			if (a == name)
+				return std::atoll(b.c_str());
+	}
+	return -1;
+}
+
+long long pods_tcpext(const std::vector<std::string> &pods, const std::string &name)
+{
+	long long sum = 0;
+	for (auto &p : pods)
+		sum += in_netns(p, [&] { return tcpext(name); });
+	return sum;
+}
+
+// Empties the conntrack table of our namespace, as `conntrack -F` does (a ctnetlink
+// delete without a tuple): each phase meets the same empty table, and no garbage
+// collection of the last phase's entries runs in its timed loops. The entries left.
+long long conntrack_flush()
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	if (fd < 0)
+		die("k8s_conntrack_flush", std::string("netlink: ") + std::strerror(errno));
+	struct {
+		nlmsghdr nh;
+		nfgenmsg nf;
+	} req{};
+	req.nh.nlmsg_len = sizeof(req);
+	req.nh.nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.nh.nlmsg_seq = 1;
+	req.nf.nfgen_family = AF_INET;
+	req.nf.version = NFNETLINK_V0;
+	alignas(nlmsghdr) char buf[512];
+	ssize_t n = -1;
+	if (send(fd, &req, sizeof(req), 0) == ssize_t(sizeof(req)))
+		n = recv(fd, buf, sizeof(buf), 0);
+	close(fd);
+	auto *nh = reinterpret_cast<nlmsghdr *>(buf);
+	int err = n >= ssize_t(sizeof(*nh) + sizeof(nlmsgerr)) && nh->nlmsg_type == NLMSG_ERROR
+			  ? reinterpret_cast<nlmsgerr *>(NLMSG_DATA(nh))->error
+			  : -EIO;
+	if (err)
+		die("k8s_conntrack_flush", std::string("ctnetlink flush: ") + std::strerror(-err));
+	std::ifstream f("/proc/sys/net/netfilter/nf_conntrack_count");
+	long long left = -1;
+	f >> left;
+	return left;
+}
+
+// Data packets of an established connection: `size` bytes a segment from the simulator,
+// read by the pod's socket as they come, the pod's ACKs taken in; per segment.
+double k8s_data(Held &h, long n, size_t size)
+{
+	std::string chunk(size, 'd');
+	std::vector<char> buf(size * 4);
+	long errors = 0;
+	uint64_t tx0 = g.st->stats().tx_packets, rx0 = g.st->stats().rx_packets;
+	double v = per_op(n, [&](long) -> long {
+		if (!h.c->send(chunk)) {
+			errors++;
+			return 0;
+		}
+		size_t got = 0;
+		uint64_t end = now_ns() + 5000000000ull;
+		while (got < size) {
+			ssize_t r = read(h.fd, buf.data(), buf.size());
+			if (r > 0) {
+				got += size_t(r);
+				continue;
+			}
+			if (now_ns() > end) {
+				errors++;
+				break;
+			}
+			g.st->poll(0);
+		}
+		g.st->poll(0);
+		return long(got);
+	});
+	long ops = n + std::max(1L, n / 10);
+	uint64_t tx = g.st->stats().tx_packets - tx0, rx = g.st->stats().rx_packets - rx0;
+	std::printf("BENCHINFO k8s data_%s_%d segments=%ld bytes=%zu sent=%llu acks_back=%llu\n",
+		    g_phase.c_str(), g_round, ops, size, (unsigned long long)tx,
+		    (unsigned long long)rx);
+	result("k8s_data_" + g_phase + "_" + std::to_string(g_round),
+	       !errors && tx == uint64_t(ops),
+	       std::to_string(errors) + " stalls, " + std::to_string(tx) + " packets sent for " +
+		       std::to_string(ops) + " segments");
+	return v;
+}
+
+// A SYN flood at the NodePort: SYNs from clients of 203.0.113.0/24 (untrusted: anyone
+// can reach a NodePort) at random ports and sequence numbers, with a Linux SYN's options
+// (and with `forged` a TOA 254/8 in front, which the guard strips); each answered by a pod
+// with a SYN cookie, read from the TUN before the next SYN. Per SYN.
+double k8s_flood(long n, bool forged, uint64_t seed, long *synacks, long *others)
+{
+	Rng rng(seed);
+	OptionList list;
+	if (forged)
+		list.push_back(OptionSpec::toa(Format::F254_8, ep("203.0.113.66:1234")));
+	StackOpts so;
+	so.syn = so.mss = so.sack_perm = so.ts = true;
+	so.mss_value = 1460;
+	so.tsval = 1;
+	so.wscale = 7;
+	EncodedOptions enc;
+	std::string err;
+	if (!encode_options(list, so, true, enc, &err))
+		die("k8s_flood", err);
+	std::vector<uint8_t> pkt(kMaxPacket), rx(kMaxPacket);
+	Segment s;
+	s.src = kClient4.addr;
+	s.dst = kNodePort4.addr;
+	s.dport = kNodePort4.port;
+	s.flags = tcpflag::SYN;
+	s.window = 64240;
+	s.opts = enc.bytes;
+	s.optlen = enc.len;
+	auto drain = [&] {
+		ssize_t r;
+		while ((r = g.tun.read(rx.data(), rx.size())) > 0) {
+			Segment a;
+			bool synack = parse_packet(rx.data(), size_t(r), a, false) == ParseResult::Ok &&
+				      a.flags == (tcpflag::SYN | tcpflag::ACK) &&
+				      a.sport == kNodePort4.port;
+			(synack ? *synacks : *others) += 1;
+		}
+	};
+	double v = per_op(n, [&](long) -> long {
+		s.src.b[3] = uint8_t(1 + rng.below(254));
+		s.sport = uint16_t(1024 + rng.below(64000));
+		s.seq = uint32_t(rng.next());
+		size_t len = build_packet(pkt.data(), pkt.size(), s);
+		if (!len || g.tun.write(pkt.data(), len) != ssize_t(len))
+			die("k8s_flood", std::string("TUN write: ") + std::strerror(errno));
+		drain();
+		return 1;
+	});
+	// Anything late (none is expected: the node answers a TUN write before it returns).
+	uint64_t end = now_ns() + 100000000ull;
+	while (now_ns() < end)
+		drain();
+	return v;
+}
+
+void mode_k8s(const std::vector<std::string> &pods, long conns, long packets, long syns)
+{
+	if (pods.empty())
+		die("k8s_args", "--pods /run/netns/<pod>,...");
+	bool with = g_phase == "with";
+	std::string sfx = "_" + g_phase + "_" + std::to_string(g_round);
+	long long left = conntrack_flush();
+	result("k8s_conntrack_flushed" + sfx, left == 0, std::to_string(left) + " entries left");
+	g.open_tun(true, false);
+	std::vector<int> lfds;
+	for (auto &p : pods)
+		lfds.push_back(in_netns(p, [] { return listen_on(AF_INET, "0.0.0.0", kPodPort, true); }));
+	const int *lf = lfds.data();
+	int nl = int(lfds.size());
+
+	ConnConfig plain;
+	plain.lb = kLb4;
+	plain.server = kNodePort4;
+	ConnConfig toa = plain;
+	toa.ack_opts = {OptionSpec::toa(Format::F200_8, kClient4)};
+
+	// The path is the one meant: behind the MASQUERADE the pod's peer is the node, and
+	// only the module (with the guard's word) gives it the client.
+	Held h = open_held(toa, lf, nl, "k8s_toa");
+	std::string p = peer_of(h.fd);
+	result("check_k8s_peer_toa" + sfx, with ? p == kClient4.str() : p.rfind(kSnat4, 0) == 0,
+	       "got " + p + " want " + (with ? kClient4.str() : kSnat4 + "*"));
+	{
+		Held pl = open_held(plain, lf, nl, "k8s_plain");
+		p = peer_of(pl.fd);
+		result("check_k8s_peer_plain" + sfx, p.rfind(kSnat4, 0) == 0, "got " + p);
+		pl.c->reset();
+		close(pl.fd);
+	}
+
+	fcntl(h.fd, F_SETFL, O_NONBLOCK);
+	hits("", 0, -1);
+	auto tag = [&](const char *name) { return std::string(name) + sfx; };
+	bench_line("k8s_data",
+		   hits(tag("k8s_data").c_str(), packets, k8s_data(h, packets, kDataSize), "packet"));
+	h.c->reset();
+	close(h.fd);
+	g.st->poll(0);
+	bench_line("k8s_setup_plain", hits(tag("k8s_setup_plain").c_str(), conns,
+					   setup_lbsim(plain, lf, nl, conns, "k8s_plain")));
+	bench_line("k8s_setup_toa", hits(tag("k8s_setup_toa").c_str(), conns,
+					 setup_lbsim(toa, lf, nl, conns, "k8s_toa")));
+
+	for (bool forged : {false, true}) {
+		const char *name = forged ? "k8s_synflood_forged" : "k8s_synflood";
+		long long c0 = pods_tcpext(pods, "SyncookiesSent");
+		long synacks = 0, others = 0;
+		uint64_t seed = uint64_t(g_round) * 16 + (forged ? 8 : 0) +
+				(g_phase == "with" ? 1 : g_phase == "noguard" ? 2 : 3);
+		double v = k8s_flood(syns, forged, seed, &synacks, &others);
+		long long cookies = pods_tcpext(pods, "SyncookiesSent") - c0;
+		long total = syns + std::max(1L, syns / 10);
+		result(std::string("check_") + name + sfx, synacks == total && cookies >= total,
+		       std::to_string(total) + " SYNs: " + std::to_string(synacks) +
+			       " SYN-ACKs back, " + std::to_string(cookies) + " cookies sent, " +
+			       std::to_string(others) + " other packets");
+		bench_line(name, hits(tag(name).c_str(), syns, v, "SYN"));
+	}
+	for (int fd : lfds)
+		close(fd);
+	result("k8s" + sfx, g_fail == 0);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
 	std::setvbuf(stdout, nullptr, _IOLBF, 0);
 	if (argc < 2) {
-		std::fprintf(stderr, "usage: toa-bench micro|scale|datapath [options]\n");
+		std::fprintf(stderr, "usage: toa-bench micro|scale|datapath|k8s [options]\n");
 		return 2;
 	}
 	std::string mode = argv[1];
 	long conns = 2000, calls = 100000, mbytes = 100, sample = 1000, plain = 1000;
+	long packets = 5000, syns = 2000;
+	std::string pods;
 	int rounds = 5, nconns = 8;
 	std::string sizes = "1000,10000,100000";
 	for (int i = 2; i < argc; i++) {
@@ -833,17 +1134,25 @@ int main(int argc, char **argv)
 			g_skip = next();
 		else if (a == "--data-conns")
 			nconns = std::atoi(next().c_str());
+		else if (a == "--pods")
+			pods = next();
+		else if (a == "--packets")
+			packets = std::atol(next().c_str());
+		else if (a == "--syns")
+			syns = std::atol(next().c_str());
 		else
 			die("bench_args", "unknown argument " + a);
 	}
-	if (g_phase != "with" && g_phase != "without")
-		die("bench_args", "--phase with|without");
+	if (g_phase != "with" && g_phase != "without" && !(mode == "k8s" && g_phase == "noguard"))
+		die("bench_args", "--phase with|without (k8s: or noguard)");
 	if (mode == "micro")
 		mode_micro(conns, calls);
 	else if (mode == "scale")
 		mode_scale(parse_list(sizes), rounds, calls, sample, plain);
 	else if (mode == "datapath")
 		mode_datapath(mbytes, nconns);
+	else if (mode == "k8s")
+		mode_k8s(split(pods), conns, packets, syns);
 	else
 		die("bench_args", "unknown mode " + mode);
 	return g_fail ? 1 : 0;

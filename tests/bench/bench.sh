@@ -9,10 +9,13 @@
 # `vm.sh --icount` (-icount shift=0 -smp 1: the guest clock counts instructions, runs
 # repeat within about 1%), runs tests/bench/guest.sh there: rounds alternating without
 # and with the module in the one boot, then the data path check and the scale and memory
-# run with the module loaded. The consoles are turned into <out>/results.json (for
-# scripts) and <out>/results.md (the table, also printed) by report.py.
+# run with the module loaded, then the Kubernetes node's rounds (tests/guest/k8s-node.sh
+# with Debian's ip and iptables: kube-proxy's NodePort DNAT and MASQUERADE into pods,
+# without the module, with it and guard=N, with it and guard=Y). The consoles are turned
+# into <out>/results.json (for scripts) and <out>/results.md (the table, also printed) by
+# report.py.
 #
-#   --build DIR   the CMake build dir (toa-bench is built there if missing; module
+#   --build DIR   the CMake build dir (toa-bench and toa-lbsim are built there if missing; module
 #                 builds and guest logs go there too)
 #   --lines L     kernel lines, default "5.10 6.1 6.12"
 #   --smoke       a seconds-long run of every code path (make check): small counts,
@@ -62,20 +65,26 @@ if [ -z "$bin" ]; then
   fi
 fi
 [ -x "$bin" ] || { echo "bench.sh: no toa-bench program at $bin" >&2; exit 1; }
+# The Kubernetes node's load balancer TUN (k8s-node.sh's node_up runs toa-lbsim setup).
+lbsim="$build/tools/lbsim/toa-lbsim"
+[ -x "$lbsim" ] || cmake --build "$build" --target toa-lbsim >/dev/null ||
+  { echo "bench.sh: cannot build toa-lbsim in $build" >&2; exit 1; }
 
 if [ "$smoke" = 1 ]; then
   out="${out:-$build/bench-smoke}"
   mem=512 timeout_s=300
   conf="ROUNDS=${rounds:-1} CONNS=40 CALLS=2000 LOOP_SPLIT=2
 SIZES=50,100 SCALE_ROUNDS=1 SCALE_CALLS=2000 SAMPLE=50 PLAIN=20
-MBYTES=1 DATA_CONNS=4"
+MBYTES=1 DATA_CONNS=4
+K8S_CONNS=20 K8S_PACKETS=200 K8S_SYNS=50"
 else
   out="${out:-$build/bench}"
   # 100k open connections: sockets, files and the simulator need about 600 MB.
   mem=2048 timeout_s=2400
   conf="ROUNDS=${rounds:-5} CONNS=2000 CALLS=20000 LOOP_SPLIT=4
 SIZES=1000,10000,100000 SCALE_ROUNDS=3 SCALE_CALLS=20000 SAMPLE=1000 PLAIN=1000
-MBYTES=100 DATA_CONNS=8"
+MBYTES=100 DATA_CONNS=8
+K8S_CONNS=1000 K8S_PACKETS=5000 K8S_SYNS=2000"
 fi
 mkdir -p "$out"
 echo "$conf" >"$out/toa-bench.conf"
@@ -90,10 +99,29 @@ for line in $lines; do
     failed+=("$line (module build)")
     continue
   fi
+  if ! k8s_args="$("$here/../guest/k8s-vm-args.sh" "$line")"; then
+    echo "bench: $line: no Kubernetes node tools (tests/guest/k8s-vm-args.sh)" >&2
+    failed+=("$line (k8s tools)")
+    continue
+  fi
+  # Without IPVS (the bench takes kube-proxy's iptables mode): the modules load at boot,
+  # under every row, and the fewer the rows before the Kubernetes node's share, the better
+  # (conntrack's sockopt, on netfilter's list, already moves libtoa's no-module row).
+  mapfile -t all <<<"$k8s_args"
+  # ctnetlink: toa-bench empties the conntrack table before each phase.
+  k8s_args=(--kmod-from-image nf_conntrack_netlink)
+  for ((i = 0; i < ${#all[@]}; i++)); do
+    if [ "${all[i]}" = --kmod-from-image ] && [[ "${all[i + 1]}" == ip_vs* ]]; then
+      i=$((i + 1))
+    else
+      k8s_args+=("${all[i]}")
+    fi
+  done
   log="$out/console-$line.log"
   echo "bench: $line: booting (log: $log)"
   set +e
   "$kernel/vm.sh" --line "$line" --icount --mem "$mem" --module "$ko" --bin "$bin" \
+    --bin "$lbsim" "${k8s_args[@]}" \
     --file "$out/toa-bench.conf:/etc/toa-bench.conf" --script "$here/guest.sh" \
     --timeout "$timeout_s" --log "$log" | grep -vE '^RESULT [^ ]+ PASS'
   vm_rc=${PIPESTATUS[0]}

@@ -57,6 +57,21 @@ ROWS = [
      "cost", ("libtoa_plain", "with"), ("getpeername_plain", "without"), None, None),
     ("libtoa_nomodule", "libtoa toa_get_client() without any module vs plain getpeername()",
      "cost", ("libtoa_toa", "without"), ("getpeername_toa", "without"), None, None),
+    # The Kubernetes node (tests/guest/k8s-node.sh): kube-proxy's NodePort DNAT and
+    # MASQUERADE (externalTrafficPolicy: Cluster) into a pod's namespace. "with": the
+    # module with guard=Y; "noguard": the module with guard=N; "without": no module.
+    ("k8s_setup_plain", "k8s: connection setup without TOA through the NodePort (DNAT + MASQUERADE) into a pod, module with guard vs without",
+     "rate", ("k8s_setup_plain", "with"), ("k8s_setup_plain", "without"), ">=", 0.99),
+    ("k8s_setup_toa", "k8s: connection setup with TOA (200/8 on the ACK) through the NodePort into a pod, module with guard vs without",
+     "rate", ("k8s_setup_toa", "with"), ("k8s_setup_toa", "without"), ">=", 0.97),
+    ("k8s_data_guard", "k8s: established data packet (1,400 bytes) through the NodePort into a pod, sent, forwarded, read, its ACKs back: guard on vs off (module loaded)",
+     "cost", ("k8s_data", "with"), ("k8s_data", "noguard"), "<=", 1.01),
+    ("k8s_data_module", "k8s: the same data packet, module with guard vs no module",
+     "cost", ("k8s_data", "with"), ("k8s_data", "without"), None, None),
+    ("k8s_synflood", "k8s: SYN flood at the NodePort, SYN cookies in the pod (tcp_syncookies=2): SYNs handled per guest second, module with guard vs without",
+     "rate", ("k8s_synflood", "with"), ("k8s_synflood", "without"), ">=", 0.97),
+    ("k8s_synflood_forged", "k8s: the same SYN flood, each SYN with a forged TOA (254/8) that the guard strips",
+     "rate", ("k8s_synflood_forged", "with"), ("k8s_synflood_forged", "without"), ">=", 0.97),
 ]
 SCALE_METRICS = [
     ("getpeername", "getpeername() on TOA sockets"),
@@ -74,7 +89,7 @@ def parse(path):
     with open(path, errors="replace") as f:
         for raw in f:
             line = raw.rstrip("\n")
-            m = re.match(r"^BENCH (\S+) (with|without) (-?\d+) (-?[0-9.]+)$", line)
+            m = re.match(r"^BENCH (\S+) (with|without|noguard) (-?\d+) (-?[0-9.]+)$", line)
             if m:
                 per_round.setdefault((m.group(1), m.group(2)), {}).setdefault(
                     int(m.group(3)), []).append(float(m.group(4)))
@@ -241,7 +256,11 @@ def markdown(doc):
                "not wall time. Medians of %s alternating rounds without and with the module "
                "in one boot. Setup rows: ratio = rate with / rate without (= time without / "
                "time with); call rows: ratio = time with / time without. *spread* is the "
-               "largest distance of a round from its median, over both columns." %
+               "largest distance of a round from its median, over both columns. The k8s "
+               "rows: the Kubernetes node of tests/guest/k8s-node.sh (kube-proxy's iptables "
+               "rules, externalTrafficPolicy: Cluster), in rounds of three phases: no module "
+               "(*without*), the module with guard=N, the module with guard=Y (*with*); the "
+               "guard's row compares the last two." %
                (doc["generated"], doc.get("rounds", "?")))
     out.append("")
     for line, d in doc["lines"].items():
@@ -268,7 +287,9 @@ def markdown(doc):
             out.append("Run problems: " + "; ".join(d["results"]["fail"]))
         out.append("")
         for i in d["info"]:
-            if i.startswith(("datapath ", "mem_plain ", "mem_toa ", "slab ")):
+            # the module's counters per operation on the Kubernetes node (first round)
+            if i.startswith(("datapath ", "mem_plain ", "mem_toa ", "slab ", "k8s nf_")) or \
+                    re.match(r"hits k8s_\S+_(with|noguard)_1 ", i):
                 out.append("- `%s`" % i)
         out.append("")
     missed = [(l, r) for l, d in doc["lines"].items() for r in d["rows"] if r["met"] is False]
