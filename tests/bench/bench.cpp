@@ -863,22 +863,7 @@ template <class F> auto in_netns(const std::string &path, F &&f)
 	return r;
 }
 
-// A TcpExt counter of the caller's namespace (/proc/self/net/netstat); -1 if none.
-long long tcpext(const std::string &name)
-{
-	std::ifstream f("/proc/self/net/netstat");
-	std::string names, values;
-	while (std::getline(f, names) && std::getline(f, values)) {
-		std::istringstream n(names), v(values);
-		std::string a, b;
-		if (!(n >> a) || a != "TcpExt:" || !(v >> b))
-			continue;
-		while (n >> a && v >> b)
-			if (a == name)
-				return std::atoll(b.c_str());
-	}
-	return -1;
-}
+using toa::guest::tcpext;
 
 long long pods_tcpext(const std::vector<std::string> &pods, const std::string &name)
 {

@@ -126,6 +126,23 @@ inline std::map<std::string, long long> toa_stats()
 	return m;
 }
 
+// A TcpExt counter (SyncookiesSent, ...) of the caller's network namespace; -1 if none.
+inline long long tcpext(const std::string &name)
+{
+	std::ifstream f("/proc/self/net/netstat");
+	std::string names, values;
+	while (std::getline(f, names) && std::getline(f, values)) {
+		std::istringstream n(names), v(values);
+		std::string a, b;
+		if (!(n >> a) || a != "TcpExt:" || !(v >> b))
+			continue;
+		while (n >> a && v >> b)
+			if (a == name)
+				return std::atoll(b.c_str());
+	}
+	return -1;
+}
+
 } // namespace toa::guest
 
 #endif

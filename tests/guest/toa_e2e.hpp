@@ -22,6 +22,7 @@ namespace toa::e2e {
 
 using namespace toa::lbsim;
 using toa::guest::sockaddr_str;
+using toa::guest::tcpext;
 
 // `RESULT <name> PASS|FAIL <detail>`, counted.
 void result(const std::string &name, bool ok, const std::string &detail = "");
@@ -42,7 +43,6 @@ void set_read_syn(bool on);
 // Total column of a /proc/net/toa_stats row; -1 without it.
 long long stat_total(const std::string &name);
 // A TcpExt counter of /proc/net/netstat; -1 without it.
-long long tcpext(const std::string &name);
 // A listening non-blocking socket (exits when it cannot be had).
 int listen_on(int family, const char *addr, uint16_t port, bool v6only);
 

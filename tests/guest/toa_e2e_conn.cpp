@@ -411,18 +411,4 @@ bool run_case(const Case &k, bool report, Want *want_out, const Extra &extra)
 	return ok;
 }
 
-long long tcpext(const std::string &name)
-{
-	std::ifstream f("/proc/net/netstat");
-	std::string names, values;
-	while (std::getline(f, names) && std::getline(f, values)) {
-		std::istringstream n(names), v(values);
-		std::string a, b;
-		while (n >> a && v >> b)
-			if (a == name)
-				return std::stoll(b);
-	}
-	return -1;
-}
-
 } // namespace toa::e2e
