@@ -92,6 +92,43 @@ static bool toa_guard_tcp(struct sk_buff *skb, u8 pf, struct toa_tcp_pkt *t)
 	return true;
 }
 
+/*
+ * Most packets: not TCP, or TCP whose options (none, or only the timestamps, on most)
+ * hold no kind a format uses, headers in the linear part. Nothing in them to strip or
+ * vouch for, and no pull or extension-header walk spent on them. The rest (the load
+ * balancer's packets, IPv6 extension headers, headers not linear) take the full path.
+ */
+static bool toa_guard_plain(const struct sk_buff *skb, u8 pf)
+{
+	const struct tcphdr *th;
+	unsigned int thoff, len;
+	u8 proto;
+
+	if (pf == NFPROTO_IPV4) {
+		proto = ip_hdr(skb)->protocol;
+		thoff = ip_hdr(skb)->ihl * 4;
+	} else {
+		proto = ipv6_hdr(skb)->nexthdr; /* extension headers: the full path */
+		thoff = sizeof(struct ipv6hdr);
+		if (proto != IPPROTO_TCP)
+			return proto == IPPROTO_UDP || proto == IPPROTO_ICMPV6;
+	}
+	if (proto != IPPROTO_TCP)
+		return true;
+	if (skb_headlen(skb) < skb_network_offset(skb) + thoff + sizeof(*th) + 4)
+		return false;
+	th = (const struct tcphdr *)(skb_network_header(skb) + thoff);
+	if (th->doff == 5)
+		return true;
+	if (th->doff == 8 && !memcmp(th + 1, "\x01\x01\x08\x0a", 4))
+		return true; /* NOP NOP timestamps: an established connection's segments */
+	len = th->doff * 4;
+	if (len < sizeof(*th) || skb_headlen(skb) < skb_network_offset(skb) + thoff + len)
+		return false;
+	len -= sizeof(*th);
+	return toa_options_skip((const u8 *)(th + 1), len) == len;
+}
+
 static inline size_t toa_tcp_optlen(const struct tcphdr *th)
 {
 	return th->doff * 4 - sizeof(*th);
@@ -132,7 +169,8 @@ static unsigned int toa_guard_in(void *priv, struct sk_buff *skb,
 	bool trusted;
 	size_t optlen;
 
-	if (!READ_ONCE(toa_config_guard) || !toa_guard_tcp(skb, state->pf, &t))
+	if (!READ_ONCE(toa_config_guard) || toa_guard_plain(skb, state->pf) ||
+	    !toa_guard_tcp(skb, state->pf, &t))
 		return NF_ACCEPT;
 	optlen = toa_tcp_optlen(t.th);
 	if (toa_options_skip((const u8 *)(t.th + 1), optlen) == optlen)
@@ -207,7 +245,8 @@ static unsigned int toa_guard_out(void *priv, struct sk_buff *skb,
 	struct toa_tcp_pkt t;
 	size_t optlen;
 
-	if (!READ_ONCE(toa_config_guard) || !toa_guard_tcp(skb, state->pf, &t))
+	if (!READ_ONCE(toa_config_guard) || toa_guard_plain(skb, state->pf) ||
+	    !toa_guard_tcp(skb, state->pf, &t))
 		return NF_ACCEPT;
 	optlen = toa_tcp_optlen(t.th);
 	if (toa_options_skip((const u8 *)(t.th + 1), optlen) != optlen &&
