@@ -49,6 +49,7 @@ static bool toa_uoa_local(struct net *net, u16 af, const u8 *addr)
 #endif
 }
 
+#ifdef COMPAT_HAVE_CONNTRACK
 /* The addresses of @net's devices but loopback, at most @max (16 bytes each). */
 static int toa_uoa_addrs(struct net *net, u16 af, u8 (*out)[16], int max)
 {
@@ -93,7 +94,6 @@ static int toa_uoa_addrs(struct net *net, u16 af, u8 (*out)[16], int max)
 	return n;
 }
 
-#ifdef COMPAT_HAVE_CONNTRACK
 typedef struct nf_conntrack_tuple_hash *(*toa_ct_find_t)(struct net *,
 							 const struct nf_conntrack_zone *,
 							 const struct nf_conntrack_tuple *);
@@ -134,44 +134,51 @@ static struct toa_uoa_map *toa_uoa_via_ct(toa_ct_find_t find, struct net *net, u
 	nf_conntrack_put(&ct->ct_general); /* not nf_ct_put(): no hard dependency */
 	return m;
 }
+
+/* Through conntrack: for @daddr, or for each address of @net when it is the wildcard. */
+static struct toa_uoa_map *toa_uoa_translated(struct net *net, u16 af, const u8 *saddr,
+					      const u8 *daddr, __be16 sport, __be16 dport)
+{
+	static const u8 any[16];
+	u8 addrs[TOA_UOA_NAT_ADDRS][16];
+	struct toa_uoa_map *m = NULL;
+	toa_ct_find_t find;
+	bool wildcard = !memcmp(daddr, any, 16);
+	int n = 1, i;
+
+	if (!wildcard && !toa_uoa_local(net, af, daddr))
+		return NULL;
+	find = symbol_get(nf_conntrack_find_get);
+	if (!find)
+		return NULL; /* nf_conntrack not loaded: nothing was translated */
+	if (wildcard)
+		n = toa_uoa_addrs(net, af, addrs, TOA_UOA_NAT_ADDRS);
+	else
+		memcpy(addrs[0], daddr, 16);
+	for (i = 0; i < n && !m; i++) {
+		m = toa_uoa_via_ct(find, net, af, saddr, addrs[i], sport, dport);
+		if (!m && !net_eq(net, &init_net))
+			m = toa_uoa_via_ct(find, &init_net, af, saddr, addrs[i], sport, dport);
+	}
+	symbol_put(nf_conntrack_find_get);
+	return m;
+}
+#else
+static struct toa_uoa_map *toa_uoa_translated(struct net *net, u16 af, const u8 *saddr,
+					      const u8 *daddr, __be16 sport, __be16 dport)
+{
+	return NULL;
+}
 #endif
 
 struct toa_uoa_map *toa_uoa_lookup_nat(struct net *net, u16 af, const u8 *saddr,
 				       const u8 *daddr, __be16 sport, __be16 dport)
 {
-	static const u8 any[16];
-	struct toa_uoa_map *m = NULL;
-	u8 addrs[TOA_UOA_NAT_ADDRS][16];
-	int n, i;
-
 	if (!net_eq(net, &init_net)) {
-		m = toa_uoa_lookup(&init_net, af, saddr, daddr, sport, dport);
+		struct toa_uoa_map *m = toa_uoa_lookup(&init_net, af, saddr, daddr, sport, dport);
+
 		if (m && toa_uoa_local(net, af, m->daddr))
 			return m;
-		m = NULL;
 	}
-	if (memcmp(daddr, any, 16)) {
-		if (!toa_uoa_local(net, af, daddr))
-			return NULL;
-		memcpy(addrs[0], daddr, 16);
-		n = 1;
-	} else {
-		n = toa_uoa_addrs(net, af, addrs, TOA_UOA_NAT_ADDRS);
-	}
-#ifdef COMPAT_HAVE_CONNTRACK
-	{
-		toa_ct_find_t find = symbol_get(nf_conntrack_find_get);
-
-		if (!find)
-			return NULL;
-		for (i = 0; i < n && !m; i++) {
-			m = toa_uoa_via_ct(find, net, af, saddr, addrs[i], sport, dport);
-			if (!m && !net_eq(net, &init_net))
-				m = toa_uoa_via_ct(find, &init_net, af, saddr, addrs[i], sport,
-						   dport);
-		}
-		symbol_put(nf_conntrack_find_get);
-	}
-#endif
-	return m;
+	return toa_uoa_translated(net, af, saddr, daddr, sport, dport);
 }

@@ -159,13 +159,9 @@ std::vector<std::vector<uint8_t>> fragment4(const std::vector<uint8_t> &pkt, siz
 		p[6] = static_cast<uint8_t>(frag >> 8);
 		p[7] = static_cast<uint8_t>(frag);
 		p[10] = p[11] = 0;
-		uint32_t sum = 0;
-		for (size_t i = 0; i < (p[0] & 0x0fu) * 4u; i += 2)
-			sum += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
-		while (sum >> 16)
-			sum = (sum & 0xffff) + (sum >> 16);
-		p[10] = static_cast<uint8_t>(~sum >> 8);
-		p[11] = static_cast<uint8_t>(~sum);
+		uint16_t c = ipv4_header_checksum(p.data(), (p[0] & 0x0fu) * 4u);
+		p[10] = static_cast<uint8_t>(c >> 8);
+		p[11] = static_cast<uint8_t>(c);
 	};
 	fix(a, 0x2000); // more fragments
 	fix(b, static_cast<uint16_t>(first / 8));
